@@ -1,0 +1,22 @@
+// Confirmation before destructive actions: <form data-confirm="Disable this learner?">.
+// Loaded as a file (no inline script), so a strict Content-Security-Policy holds.
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  const question = form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});
+// <button data-open-dialog="id"> opens <dialog id="id">; [data-close-dialog] closes it.
+document.addEventListener("click", function (event) {
+  const opener = event.target.closest("[data-open-dialog]");
+  if (opener) {
+    const dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+    if (dialog) { event.preventDefault(); dialog.showModal(); }
+  }
+  const closer = event.target.closest("[data-close-dialog]");
+  if (closer) {
+    const dialog = closer.closest("dialog");
+    if (dialog) { event.preventDefault(); dialog.close(); }
+  }
+});

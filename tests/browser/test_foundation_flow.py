@@ -1,0 +1,42 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, AdminFactory, LearnerFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_admin_finds_a_learner_and_a_learner_is_kept_out(page, live_server, sign_in, check_a11y):
+    admin = AdminFactory(first_name="Alex", last_name="Admin")
+    learner = LearnerFactory(
+        email="grace.hopper@example.com", first_name="Grace", last_name="Hopper"
+    )
+    LearnerFactory.create_batch(5)
+
+    sign_in(page, admin.email, PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/manage/")
+    check_a11y(page)
+
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_text("Users", exact=True).click()
+    nav.get_by_role("link", name="Learners").click()
+    expect(page.get_by_role("heading", name="Learners")).to_be_visible()
+    check_a11y(page)
+
+    search = page.get_by_label("Search by e-mail or name")
+    search.fill("grace.hopper@example.com")
+    search.press("Enter")
+    expect(page).to_have_url(re.compile(r"q=grace\.hopper%40example\.com"))
+    page.get_by_role("link", name="Grace Hopper").click()
+    expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
+    expect(page.get_by_text("grace.hopper@example.com").first).to_be_visible()
+    check_a11y(page)
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, learner.email, PASSWORD)
+    response = page.goto(f"{live_server.url}/manage/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
+    check_a11y(page)

@@ -1,0 +1,52 @@
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from lms.celery import app as celery_app  # noqa: E402
+from tests.factories import AdminFactory, LearnerFactory, SupportFactory  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings):
+    """A fast hasher, and tasks run in-process unless a test starts a real worker."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory()
+
+
+@pytest.fixture
+def support_user(db):
+    return SupportFactory()
+
+
+@pytest.fixture
+def learner(db):
+    return LearnerFactory()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def support_client(client, support_user):
+    client.force_login(support_user)
+    return client
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "users"
+    verbose_name = "Users"
+    # Permissions (app_label.codename) the Customer Service role holds. Every app
+    # declares its own; roles.sync_role_permissions gathers them.
+    customer_service_permissions = [
+        "users.manage_users",
+        "users.impersonate_users",
+        "users.view_user",
+        "users.change_user",
+        "users.view_auditevent",
+    ]
+    # Tabs this app adds to the user record: (order, label, url name).
+    user_record_tabs = []
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from . import roles
+
+        post_migrate.connect(roles.sync_after_migrate, dispatch_uid="users.sync_roles")

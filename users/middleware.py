@@ -1,0 +1,49 @@
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+from . import audit
+
+MANAGE_PREFIX = "/manage/"
+MANAGE_PERMISSION = "users.manage_users"
+
+
+def real_actor_id(request):
+    """The admin behind an impersonated session (django-hijack keeps a stack), if any."""
+    stack = request.session.get("hijack_history") or []
+    if not stack:
+        return None
+    try:
+        return int(stack[0])
+    except (TypeError, ValueError):
+        return None
+
+
+def audit_context(get_response):
+    """Make the request's IP, user agent and real admin available to audit.record."""
+
+    def middleware(request):
+        token = audit.bind_request(
+            ip_address=request.META.get("REMOTE_ADDR") or None,
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            real_actor_id=real_actor_id(request),
+        )
+        try:
+            return get_response(request)
+        finally:
+            audit.unbind_request(token)
+
+    return middleware
+
+
+def manage_gate(get_response):
+    """Every /manage/ URL needs users.manage_users: anonymous signs in, others get 403."""
+
+    def middleware(request):
+        if request.path_info.startswith(MANAGE_PREFIX):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perm(MANAGE_PERMISSION):
+                raise PermissionDenied
+        return get_response(request)
+
+    return middleware

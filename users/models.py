@@ -1,0 +1,156 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email):
+        """E-mail addresses are compared and stored lower-case."""
+        return (email or "").strip().lower()
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=self.normalize_email(username))
+
+    def create_user(self, email, password=None, **fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: learners, customer service and admins (roles are groups)."""
+
+    email = models.EmailField("e-mail", max_length=254)
+    first_name = models.CharField("first name", max_length=150, blank=True)
+    last_name = models.CharField("last name", max_length=150, blank=True)
+    phone = PhoneNumberField("phone", blank=True)
+    street = models.CharField("street", max_length=255, blank=True)
+    city = models.CharField("city", max_length=120, blank=True)
+    region = models.CharField("region", max_length=120, blank=True)
+    postal_code = models.CharField("postal code", max_length=20, blank=True)
+    country = models.CharField("country", max_length=80, blank=True)
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Disabled users cannot sign in."
+    )
+    is_staff = models.BooleanField(
+        "Django admin access", default=False, help_text="Only superusers use Django's admin."
+    )
+    date_joined = models.DateTimeField("date joined", default=timezone.now)
+    invited_at = models.DateTimeField("last invited", null=True, blank=True)
+    invite_accepted_at = models.DateTimeField("invite accepted", null=True, blank=True)
+    # Bumped by every service that edits the record: a stale form is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        permissions = [
+            ("manage_users", "Can manage users"),
+            ("impersonate_users", "Can impersonate learners"),
+        ]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="users_user_email_ci_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="users_user_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self):
+        super().clean()
+        self.email = UserManager.normalize_email(self.email)
+        clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
+        if self.email and clash.exists():
+            raise ValidationError({"email": "Another user already has this e-mail address."})
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """One change to a user record: who, on whose record, what (old -> new), when."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    real_actor = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The admin behind an impersonated session.",
+    )
+    real_actor_label = models.CharField(max_length=254, blank=True)
+    subject = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    action = models.CharField(max_length=64)
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["subject", "-created_at", "-id"], name="audit_subject_recent_idx"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only.")
+
+
+class UserSession(AbstractBaseSession):
+    """Django's database session, plus the user it belongs to so we can end them all at once."""
+
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore
