@@ -37,6 +37,13 @@ INSTALLED_APPS = [
     "axes",
     "phonenumber_field",
     "users",
+    "access",
+    "activity",
+    "engagement",
+    "payments",
+    "transcripts",
+    # lms last: project wiring (seed_demo spans every app).
+    "lms",
 ]
 
 MIDDLEWARE = [
@@ -181,3 +188,6 @@ SESSION_ENGINE = "users.sessions"
 # E-mail is unique through a case-insensitive constraint (users_user_email_ci_unique),
 # which Django's check cannot see.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+
+# Payments: the gateway class (payments/gateways/); the sandbox is the default.
+PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="payments.gateways.sandbox.SandboxGateway")

@@ -12,6 +12,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("manage/", views.manage_home, name="manage_home"),
     path("", include("users.urls")),
+    path("", include("access.urls")),
+    path("", include("activity.urls")),
+    path("", include("engagement.urls")),
+    path("", include("payments.urls")),
+    path("", include("transcripts.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

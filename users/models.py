@@ -154,3 +154,44 @@ class UserSession(AbstractBaseSession):
         from .sessions import SessionStore
 
         return SessionStore
+
+
+class SchoolSettingsBase(models.Model):
+    """One row of school-wide switches; each app subclasses it for its own section."""
+
+    singleton_id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def load(cls):
+        instance, _ = cls.objects.get_or_create(singleton_id=1)
+        return instance
+
+    def save(self, *args, **kwargs):
+        self.singleton_id = 1
+        super().save(*args, **kwargs)
+
+
+class UserSettings(SchoolSettingsBase):
+    """School-wide switches of the users app (Settings > Users)."""
+
+    dual_role = models.BooleanField(
+        "Dual Role",
+        default=False,
+        help_text="One e-mail may hold both a manager record and a learner record.",
+    )
+    notify_impersonation = models.BooleanField(
+        "Tell learners when support signs in as them", default=True
+    )
+    impersonation_minutes = models.PositiveSmallIntegerField(
+        "Impersonation time limit (minutes)", default=30
+    )
+
+    class Meta:
+        verbose_name = "user settings"
+        verbose_name_plural = "user settings"
+
+    def __str__(self):
+        return "User settings"

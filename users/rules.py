@@ -1,5 +1,7 @@
 """Who may act on whom. Small keyword-only predicates, tested as matrices."""
 
+from django.core.exceptions import PermissionDenied
+
 from .roles import RANK, Role, rank_of
 
 MANAGE_USERS = "users.manage_users"
@@ -26,3 +28,18 @@ def can_assign_role(*, actor, target, role):
     if not can_edit_user(actor=actor, target=target) or actor.pk == target.pk:
         return False
     return RANK[Role(role)] <= rank_of(actor)
+
+
+def require(allowed, message="You are not allowed to do this."):
+    """Raise PermissionDenied unless `allowed`: services call this first."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def require_can_edit(*, actor, target, permission=None):
+    """The common check of a service acting on a user record (actor None = the system)."""
+    if actor is None:
+        return
+    require(can_edit_user(actor=actor, target=target), "You may not change this user's record.")
+    if permission:
+        require(actor.has_perm(permission), "Your role does not allow this action.")

@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class AccessConfig(AppConfig):
+    name = "access"
+    verbose_name = "Access"
+    customer_service_permissions = [
+        "access.view_content",
+        "access.view_learningpath",
+        "access.view_subscriptionplan",
+        "access.view_panorama",
+        "access.view_sublicense",
+        "access.view_bulkpurchase",
+        "access.view_accessgrant",
+        "access.add_accessgrant",
+        "access.change_accessgrant",
+        "access.add_sublicenseseat",
+        "access.change_sublicenseseat",
+    ]
+    # The Access tab registers itself here once its view exists: (20, "Access", "access:tab").
+    user_record_tabs = []
