@@ -164,14 +164,14 @@ class SchoolSettingsBase(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        self.singleton_id = 1
+        super().save(*args, **kwargs)
+
     @classmethod
     def load(cls):
         instance, _ = cls.objects.get_or_create(singleton_id=1)
         return instance
-
-    def save(self, *args, **kwargs):
-        self.singleton_id = 1
-        super().save(*args, **kwargs)
 
 
 class UserSettings(SchoolSettingsBase):
