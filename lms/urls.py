@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from access import views as access_views
+
 from . import views
 
 admin.site.site_header = "Learning platform: Django admin"
@@ -9,7 +11,7 @@ admin.site.site_header = "Learning platform: Django admin"
 admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", access_views.learner_home, name="home"),
     path("manage/", views.manage_home, name="manage_home"),
     path("", include("users.urls")),
     path("", include("access.urls")),

@@ -78,3 +78,9 @@ def record(*, actor, subject, action, changes=None, note=""):
         ip_address=context.ip_address if context else None,
         user_agent=context.user_agent if context else "",
     )
+
+
+def current_real_actor_id():
+    """The admin impersonating in this request, or None: for records kept outside the audit log."""
+    context = _context.get()
+    return context.real_actor_id if context else None
