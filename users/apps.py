@@ -12,9 +12,10 @@ class UsersConfig(AppConfig):
         "users.view_user",
         "users.change_user",
         "users.view_auditevent",
+        "users.view_profilefield",
     ]
     # Tabs this app adds to the user record: (order, label, url name).
-    user_record_tabs = []
+    user_record_tabs = [(10, "Details", "users:details")]
 
     def ready(self):
         from django.db.models.signals import post_migrate

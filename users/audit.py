@@ -74,6 +74,7 @@ def record(*, actor, subject, action, changes=None, note=""):
         subject=subject,
         action=action,
         changes=changes or {},
+        subject_version=getattr(subject, "version", None),
         note=note,
         ip_address=context.ip_address if context else None,
         user_agent=context.user_agent if context else "",

@@ -1,9 +1,13 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
+from django.forms.models import fields_for_model
 from django.template import loader
 
 from . import services
-from .models import User
+from .models import User, UserSettings
+from .roles import Role, role_of
+from .rules import can_assign_role
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -47,3 +51,93 @@ class NewPasswordForm(auth_forms.SetPasswordForm):
         return services.password_reset_complete(
             user=self.user, password=self.cleaned_data["new_password1"]
         )
+
+
+class DetailsForm(forms.Form):
+    """The Details tab: basic info, address, New Password, role and reference fields."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+    new_password = forms.CharField(
+        label="New Password",
+        required=False,
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to keep the current password. The learner's sessions end.",
+    )
+    role = forms.ChoiceField(label="Role")
+
+    def __init__(self, *args, subject, actor, reference_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subject = subject
+        profile_fields = fields_for_model(User, fields=services.PROFILE_FIELDS)
+        profile_fields["phone"].help_text = "International format, e.g. +44 20 7946 0958."
+        for name, field in reversed(list(profile_fields.items())):
+            self.fields = {name: field, **self.fields}
+        current = role_of(subject)
+        allowed = [
+            role
+            for role in Role
+            if role == current or can_assign_role(actor=actor, target=subject, role=role)
+        ]
+        self.fields["role"].choices = [(role.value, role.label) for role in allowed]
+        if len(allowed) == 1:
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = "You may not change this user's role."
+        self.reference_keys = []
+        for profile_field in reference_fields:
+            name = f"ref_{profile_field.key}"
+            self.fields[name] = forms.CharField(
+                label=profile_field.label, required=False, max_length=500
+            )
+            self.reference_keys.append((name, profile_field.key))
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        taken = (
+            User.objects.filter(email__iexact=email, learner_record_of__isnull=True)
+            .exclude(pk=self.subject.pk)
+            .exists()
+        )
+        if taken and self.subject.learner_record_of_id is None:
+            raise forms.ValidationError("Another user already has this e-mail address.")
+        return email
+
+    def clean_new_password(self):
+        password = self.cleaned_data.get("new_password", "")
+        if password:
+            password_validation.validate_password(password, user=self.subject)
+        return password
+
+    def profile(self):
+        return {name: self.cleaned_data[name] for name in services.PROFILE_FIELDS}
+
+    def references(self):
+        return {key: self.cleaned_data[name].strip() for name, key in self.reference_keys}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=500)
+
+
+class InviteForm(forms.Form):
+    request_key = forms.CharField(widget=forms.HiddenInput, min_length=16, max_length=64)
+
+
+class UserSettingsForm(forms.ModelForm):
+    class Meta:
+        model = UserSettings
+        fields = ["dual_role", "notify_impersonation", "impersonation_minutes"]
+
+    def clean_impersonation_minutes(self):
+        minutes = self.cleaned_data["impersonation_minutes"]
+        if not 1 <= minutes <= 480:
+            raise forms.ValidationError("Choose between 1 and 480 minutes.")
+        return minutes
+
+
+class AcceptInviteForm(auth_forms.SetPasswordForm):
+    """Set a password from an invitation (the service saves it)."""
+
+    def save(self, commit=True):
+        raise NotImplementedError("Use services.invite_accept")

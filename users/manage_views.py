@@ -1,10 +1,18 @@
 """/manage/ pages of the users app (the manage-users gate guards all of /manage/)."""
 
-from django.shortcuts import get_object_or_404, redirect, render
+import secrets
 
-from . import selectors
-from .models import User
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import DetailsForm, InviteForm, ReasonForm, UserSettingsForm
+from .models import User, UserSettings
+from .record import record_context
 from .roles import role_of
+from .rules import can_assign_role, can_edit_user
 
 
 def learner_list(request):
@@ -30,13 +38,176 @@ def learner_list(request):
 
 
 def record(request, user_id):
-    """The user record opens on its first tab; with no tab yet, the header alone."""
-    subject = get_object_or_404(User.objects.prefetch_related("groups"), pk=user_id)
+    """The user record opens on its first tab."""
+    subject = get_object_or_404(User, pk=user_id)
     tabs = selectors.record_tabs()
-    if tabs:
-        return redirect(tabs[0][1], user_id=subject.pk)
-    return render(
-        request,
-        "users/record_base.html",
-        {"subject": subject, "subject_role": role_of(subject), "tabs": tabs},
+    return redirect(tabs[0][1], user_id=subject.pk)
+
+
+def _initial(subject, panels):
+    initial = {name: getattr(subject, name) for name in services.PROFILE_FIELDS}
+    initial.update(version=subject.version, role=role_of(subject).value)
+    for field, value in panels["reference_values"]:
+        initial[f"ref_{field.key}"] = value
+    return initial
+
+
+def details(request, user_id):
+    """Details tab: basic info, New Password, role, reference fields, actions, History."""
+    subject, context = record_context(user_id, active_tab="Details")
+    panels = selectors.details_panels(subject)
+    may_edit = can_edit_user(actor=request.user, target=subject)
+    form_kwargs = {
+        "subject": subject,
+        "actor": request.user,
+        "reference_fields": panels["reference_fields"],
+    }
+    stale_events = None
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied
+        form = DetailsForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            role = None if form.fields["role"].disabled else form.cleaned_data["role"]
+            try:
+                _, changes = services.user_update_details(
+                    user=subject,
+                    actor=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    profile=form.profile(),
+                    new_password=form.cleaned_data["new_password"],
+                    role=role,
+                    references=form.references(),
+                    keep_session_key=request.session.session_key,
+                )
+            except services.StaleRecord as stale:
+                stale_events = stale.events
+                subject.refresh_from_db(fields=["version"])
+                data = request.POST.copy()
+                data["version"] = subject.version
+                data["new_password"] = ""
+                form = DetailsForm(data, **form_kwargs)
+                form.is_valid()
+                form.add_error(
+                    None,
+                    "This record changed since you opened it (see what changed below). "
+                    "Nothing was saved: check the values and Save again to apply yours.",
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, "Changes saved." if changes else "Nothing to save: no field changed."
+                )
+                return redirect("users:details", user_id=subject.pk)
+    else:
+        form = DetailsForm(initial=_initial(subject, panels), **form_kwargs)
+    if not may_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    context.update(
+        panels,
+        form=form,
+        may_edit=may_edit,
+        stale_events=stale_events,
+        history=selectors.history_page(subject, cursor=request.GET.get("history")),
+        invite_offered=services.invite_offered(subject),
+        invite_unavailable=services.invite_unavailable_reason(subject),
+        invite_form=InviteForm(initial={"request_key": secrets.token_urlsafe(24)}),
+        reason_form=ReasonForm(),
+        is_self=request.user.pk == subject.pk,
+        may_change_role=can_assign_role(actor=request.user, target=subject, role="learner"),
     )
+    return render(request, "users/details.html", context)
+
+
+def _act(request, user_id, action, success):
+    subject = get_object_or_404(User, pk=user_id)
+    try:
+        action(subject)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or "You are not allowed to do this.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect("users:details", user_id=subject.pk)
+
+
+def _reason(request):
+    form = ReasonForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else ""
+
+
+@require_POST
+def disable(request, user_id):
+    return _act(
+        request,
+        user_id,
+        lambda subject: services.user_disable(
+            user=subject, actor=request.user, reason=_reason(request)
+        ),
+        "The user is disabled and signed out everywhere.",
+    )
+
+
+@require_POST
+def enable(request, user_id):
+    return _act(
+        request,
+        user_id,
+        lambda subject: services.user_enable(
+            user=subject, actor=request.user, reason=_reason(request)
+        ),
+        "The user is enabled and can sign in again.",
+    )
+
+
+@require_POST
+def resend_invite(request, user_id):
+    form = InviteForm(request.POST)
+    key = form.cleaned_data["request_key"] if form.is_valid() else secrets.token_urlsafe(24)
+    return _act(
+        request,
+        user_id,
+        lambda subject: services.invite_send(
+            user=subject,
+            actor=request.user,
+            request_key=key,
+            link_base=request.build_absolute_uri("/"),
+        ),
+        "The invitation is on its way.",
+    )
+
+
+@require_POST
+def dual_role_create(request, user_id):
+    subject = get_object_or_404(User, pk=user_id)
+    try:
+        learner = services.dual_role_learner_record_create(manager=subject, actor=request.user)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+        return redirect("users:details", user_id=subject.pk)
+    messages.success(request, "The learner record is ready.")
+    return redirect("users:details", user_id=learner.pk)
+
+
+def user_settings(request):
+    """Settings > Users: Dual Role and impersonation switches."""
+    current = UserSettings.load()
+    if request.method == "POST":
+        form = UserSettingsForm(request.POST, instance=UserSettings.load())
+        if form.is_valid():
+            try:
+                services.user_settings_update(
+                    actor=request.user,
+                    values={name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except PermissionDenied as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("users:settings")
+    else:
+        form = UserSettingsForm(instance=current)
+    return render(request, "users/settings.html", {"form": form})

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
@@ -16,7 +17,9 @@ class UserManager(BaseUserManager):
         return (email or "").strip().lower()
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=self.normalize_email(username))
+        return self.get(
+            email__iexact=self.normalize_email(username), learner_record_of__isnull=True
+        )
 
     def create_user(self, email, password=None, **fields):
         if not email:
@@ -55,6 +58,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     invite_accepted_at = models.DateTimeField("invite accepted", null=True, blank=True)
     # Bumped by every service that edits the record: a stale form is refused.
     version = models.PositiveIntegerField(default=1)
+    # Dual Role: a manager's own learner record shares their e-mail and points back here.
+    learner_record_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="learner_record",
+        help_text="Dual Role: the manager whose learner record this is.",
+    )
 
     objects = UserManager()
 
@@ -68,7 +80,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("impersonate_users", "Can impersonate learners"),
         ]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="users_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(learner_record_of__isnull=True),
+                name="users_user_email_ci_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"], name="users_user_name_idx"),
@@ -84,7 +100,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = UserManager.normalize_email(self.email)
-        clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
+        clash = User.objects.filter(
+            email__iexact=self.email, learner_record_of__isnull=True
+        ).exclude(pk=self.pk)
         if self.email and clash.exists():
             raise ValidationError({"email": "Another user already has this e-mail address."})
 
@@ -119,6 +137,9 @@ class AuditEvent(models.Model):
     )
     action = models.CharField(max_length=64)
     changes = models.JSONField(default=dict, blank=True)
+    subject_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The record's version after this change."
+    )
     note = models.TextField(blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
@@ -195,3 +216,59 @@ class UserSettings(SchoolSettingsBase):
 
     def __str__(self):
         return "User settings"
+
+
+class ProfileField(models.Model):
+    """A school-defined field on learner records: reference field, custom input or survey."""
+
+    class Kind(models.TextChoices):
+        REFERENCE = "reference", "Learner reference field"
+        CUSTOM_INPUT = "custom_input", "Custom sign-up input"
+        SURVEY = "survey", "Onboarding survey question"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.SlugField(max_length=60, unique=True)
+    label = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["kind", "position", "id"]
+
+    def __str__(self):
+        return self.label
+
+
+class ProfileValue(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="profile_values")
+    field = models.ForeignKey(ProfileField, on_delete=models.CASCADE, related_name="values")
+    value = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "field"], name="users_profile_value_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.field}: {self.value}"
+
+
+class Invitation(models.Model):
+    """An e-mail inviting someone to set a password; one row per send, keyed per click."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    request_key = models.CharField(
+        max_length=64, unique=True, help_text="One per click: a double submit sends once."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Invitation for {self.user} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -19,7 +19,10 @@ SUPERUSER_RANK = 3
 
 def role_of(user):
     """The highest role a user holds, read from groups (prefetch `groups` on lists)."""
-    names = {group.name for group in user.groups.all()}
+    names = getattr(user, "_role_group_names", None)
+    if names is None:
+        names = {group.name for group in user.groups.all()}
+        user._role_group_names = names
     if GROUP_NAMES[Role.ADMIN] in names:
         return Role.ADMIN
     if GROUP_NAMES[Role.CUSTOMER_SERVICE] in names:

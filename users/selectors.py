@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce, Concat
 
-from .models import User
+from .models import AuditEvent, Invitation, ProfileField, ProfileValue, User, UserSettings
 from .paging import keyset_page
 
 PAGE_SIZE = 50
@@ -73,3 +73,47 @@ def record_tabs():
     for config in apps.get_app_configs():
         tabs.extend(getattr(config, "user_record_tabs", ()))
     return [(label, url_name) for _, label, url_name in sorted(tabs)]
+
+
+def profile_fields():
+    """School-defined profile fields, in display order."""
+    return list(ProfileField.objects.all())
+
+
+def details_panels(subject):
+    """What the Details tab shows besides the form: values, invite, Dual Role link."""
+    values = {value.field_id: value.value for value in ProfileValue.objects.filter(user=subject)}
+    fields = profile_fields()
+    by_kind = {kind: [] for kind in ProfileField.Kind.values}
+    for field in fields:
+        by_kind[field.kind].append((field, values.get(field.pk, "")))
+    linked = (
+        subject.learner_record_of
+        if subject.learner_record_of_id
+        else User.objects.filter(learner_record_of=subject).first()
+    )
+    return {
+        "reference_fields": [
+            field for field in fields if field.kind == ProfileField.Kind.REFERENCE
+        ],
+        "reference_values": by_kind[ProfileField.Kind.REFERENCE],
+        "custom_inputs": by_kind[ProfileField.Kind.CUSTOM_INPUT],
+        "survey_answers": by_kind[ProfileField.Kind.SURVEY],
+        "last_invitation": Invitation.objects.filter(user=subject).first(),
+        "linked_record": linked,
+        "user_settings": UserSettings.load(),
+    }
+
+
+HISTORY_ORDER = [("created_at", True), ("id", True)]
+
+
+def history_page(subject, *, cursor=None, size=20):
+    """The record's audit events, newest first, a keyset page at a time."""
+    return keyset_page(
+        AuditEvent.objects.filter(subject=subject),
+        order=HISTORY_ORDER,
+        kinds=["datetime", "int"],
+        cursor=cursor,
+        size=size,
+    )

@@ -1,19 +1,55 @@
 """Every change to a user: check the rule, one transaction, one audit event."""
 
+import hashlib
+import secrets
+
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from . import audit
-from .models import User
-from .roles import GROUP_NAMES, Role
+from .models import AuditEvent, Invitation, ProfileField, ProfileValue, User, UserSettings
+from .roles import GROUP_NAMES, RANK, Role, rank_of, role_of
+from .rules import can_assign_role, require, require_can_edit
 from .sessions import end_sessions
-from .tasks import send_email
+from .tasks import send_email, send_invitation
+
+PROFILE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+)
+INVITATION_DAYS = 7
+
+
+class StaleRecord(Exception):
+    """The record changed after the form was opened; `events` says what changed."""
+
+    def __init__(self, events):
+        super().__init__("This record changed since you opened it.")
+        self.events = events
 
 
 def send_email_on_commit(*, subject, body, to):
     """Enqueue an e-mail once the surrounding transaction has committed."""
     transaction.on_commit(lambda: send_email.delay(subject, body, list(to)))
+
+
+def _locked(user):
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def _set_role(user, role):
+    groups = [Group.objects.get(name=GROUP_NAMES[role])] if role != Role.LEARNER else []
+    user.groups.set(groups)
+    user.__dict__.pop("_role_group_names", None)
 
 
 @transaction.atomic
@@ -25,7 +61,7 @@ def staff_create(*, email, role, password, actor=None):
     if actor is not None and not actor.is_superuser:
         raise PermissionDenied("Only operators and superusers create staff accounts.")
     email = User.objects.normalize_email(email)
-    user = User.objects.filter(email__iexact=email).first()
+    user = User.objects.filter(email__iexact=email, learner_record_of__isnull=True).first()
     created = user is None
     if created:
         user = User.objects.create_user(email, password)
@@ -33,7 +69,7 @@ def staff_create(*, email, role, password, actor=None):
         user.set_password(password)
         user.version += 1
         user.save(update_fields=["password", "version"])
-    user.groups.set([Group.objects.get(name=GROUP_NAMES[role])])
+    _set_role(user, role)
     audit.record(
         actor=actor,
         subject=user,
@@ -46,6 +82,7 @@ def staff_create(*, email, role, password, actor=None):
 @transaction.atomic
 def password_reset_complete(*, user, password):
     """A user sets a new password through the Forgot Password link."""
+    user = _locked(user)
     user.set_password(password)
     user.version += 1
     user.save(update_fields=["password", "version"])
@@ -57,3 +94,267 @@ def password_reset_complete(*, user, password):
         changes={"password": [audit.REDACTED, audit.REDACTED]},
     )
     return user
+
+
+def _plain(value):
+    return "" if value is None else str(value)
+
+
+@transaction.atomic
+def user_update_details(
+    *,
+    user,
+    actor,
+    expected_version,
+    profile,
+    new_password="",
+    role=None,
+    references=None,
+    keep_session_key=None,
+):
+    """Save the Details tab in one go: profile, New Password, role, reference fields."""
+    user = _locked(user)
+    require_can_edit(actor=actor, target=user)
+    if user.version != expected_version:
+        raise StaleRecord(changes_since(user, expected_version))
+    changes, update_fields = {}, []
+    for field in PROFILE_FIELDS:
+        if field not in profile:
+            continue
+        old, new = getattr(user, field), profile[field]
+        if _plain(old) != _plain(new):
+            changes[field] = [_plain(old), _plain(new)]
+            setattr(user, field, new)
+            update_fields.append(field)
+    if new_password:
+        user.set_password(new_password)
+        changes["password"] = [audit.REDACTED, audit.REDACTED]
+        update_fields.append("password")
+    old_role = role_of(user)
+    downgraded = False
+    if role is not None and Role(role) != old_role:
+        require(
+            can_assign_role(actor=actor, target=user, role=role),
+            "You may not give this role.",
+        )
+        _set_role(user, Role(role))
+        changes["role"] = [old_role.label, Role(role).label]
+        downgraded = RANK[Role(role)] < RANK[old_role]
+    for key, value in (references or {}).items():
+        old_value = _set_profile_value(user, key, value)
+        if old_value != value:
+            changes[f"reference:{key}"] = [old_value, value]
+    if not changes:
+        return user, {}
+    user.version += 1
+    update_fields.append("version")
+    try:
+        with transaction.atomic():
+            user.save(update_fields=update_fields)
+    except IntegrityError:
+        raise ValidationError({"email": "Another user already has this e-mail address."}) from None
+    if new_password or downgraded:
+        keep = keep_session_key if actor is not None and actor.pk == user.pk else None
+        end_sessions(user, keep_session_key=keep)
+    audit.record(actor=actor, subject=user, action="user.updated", changes=changes)
+    return user, changes
+
+
+def _set_profile_value(user, key, value):
+    field = ProfileField.objects.get(key=key, kind=ProfileField.Kind.REFERENCE)
+    existing = ProfileValue.objects.filter(user=user, field=field).first()
+    old_value = existing.value if existing else ""
+    if existing is None:
+        if value:
+            ProfileValue.objects.create(user=user, field=field, value=value)
+    elif existing.value != value:
+        existing.value = value
+        existing.save(update_fields=["value"])
+    return old_value
+
+
+def changes_since(user, version):
+    """Audit events that moved this record past `version`, oldest first."""
+    return list(
+        AuditEvent.objects.filter(subject=user, subject_version__gt=version).order_by(
+            "created_at", "id"
+        )[:20]
+    )
+
+
+@transaction.atomic
+def user_disable(*, user, actor, reason=""):
+    """Disable a user: they cannot sign in, and every session they have ends now."""
+    user = _locked(user)
+    require_can_edit(actor=actor, target=user)
+    require(actor is None or actor.pk != user.pk, "You cannot disable your own account.")
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.version += 1
+    user.save(update_fields=["is_active", "version"])
+    end_sessions(user)
+    audit.record(
+        actor=actor,
+        subject=user,
+        action="user.disabled",
+        changes={"status": ["Active", "Disabled"]},
+        note=reason,
+    )
+    return user
+
+
+@transaction.atomic
+def user_enable(*, user, actor, reason=""):
+    """Let a disabled user sign in again."""
+    user = _locked(user)
+    require_can_edit(actor=actor, target=user)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.version += 1
+    user.save(update_fields=["is_active", "version"])
+    audit.record(
+        actor=actor,
+        subject=user,
+        action="user.enabled",
+        changes={"status": ["Disabled", "Active"]},
+        note=reason,
+    )
+    return user
+
+
+def invite_offered(user):
+    """Resend Invite is offered to active users who have never signed in nor accepted one."""
+    return user.is_active and user.last_login is None and user.invite_accepted_at is None
+
+
+def invite_unavailable_reason(user):
+    if not user.is_active:
+        return "This user is disabled: enable them before sending an invitation."
+    return (
+        "This user has already signed in, so there is no invitation to resend. "
+        "Ask them to use Forgot Password on the /sign_in page to set a new password."
+    )
+
+
+def _token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def invite_send(*, user, actor, request_key, link_base):
+    """Send (or resend) the invitation e-mail; the same click (request_key) sends once."""
+    user = _locked(user)
+    require_can_edit(actor=actor, target=user)
+    require(invite_offered(user), invite_unavailable_reason(user))
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                user=user,
+                token_hash=_token_hash(token),
+                request_key=request_key[:64],
+                created_by=actor,
+                created_at=now,
+            )
+    except IntegrityError:
+        return None  # this click was already handled
+    previous = user.invited_at
+    user.invited_at = now
+    user.version += 1
+    user.save(update_fields=["invited_at", "version"])
+    audit.record(
+        actor=actor,
+        subject=user,
+        action="invite.sent",
+        changes={"invited_at": [previous.isoformat() if previous else None, now.isoformat()]},
+    )
+    link = f"{link_base.rstrip('/')}/invite/{token}/"
+    transaction.on_commit(lambda: send_invitation.delay(invitation.pk, link))
+    return invitation
+
+
+def invitation_for_token(token):
+    """The open invitation this token belongs to, or None if unknown, used, or too old."""
+    invitation = (
+        Invitation.objects.select_related("user").filter(token_hash=_token_hash(token)).first()
+    )
+    if invitation is None or invitation.accepted_at is not None:
+        return None
+    if invitation.created_at < timezone.now() - timezone.timedelta(days=INVITATION_DAYS):
+        return None
+    if not invitation.user.is_active:
+        return None
+    newest = Invitation.objects.filter(user=invitation.user).order_by("-created_at", "-id").first()
+    return invitation if newest.pk == invitation.pk else None
+
+
+@transaction.atomic
+def invite_accept(*, invitation, password):
+    """The invited person sets their password; the invitation is used up."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation was already used.")
+    user = _locked(invitation.user)
+    now = timezone.now()
+    invitation.accepted_at = now
+    invitation.save(update_fields=["accepted_at"])
+    user.set_password(password)
+    user.invite_accepted_at = now
+    user.version += 1
+    user.save(update_fields=["password", "invite_accepted_at", "version"])
+    audit.record(
+        actor=user,
+        subject=user,
+        action="invite.accepted",
+        changes={"password": [audit.REDACTED, audit.REDACTED]},
+    )
+    return user
+
+
+@transaction.atomic
+def dual_role_learner_record_create(*, manager, actor):
+    """Dual Role: give a manager a separate learner record under the same e-mail."""
+    manager = _locked(manager)
+    require_can_edit(actor=actor, target=manager)
+    require(UserSettings.load().dual_role, "Dual Role is switched off for this school.")
+    require(rank_of(manager) >= RANK[Role.CUSTOMER_SERVICE], "Only managers have Dual Role.")
+    existing = User.objects.filter(learner_record_of=manager).first()
+    if existing is not None:
+        return existing
+    learner = User.objects.create(
+        email=manager.email,
+        first_name=manager.first_name,
+        last_name=manager.last_name,
+        learner_record_of=manager,
+    )
+    learner.set_unusable_password()
+    learner.save(update_fields=["password"])
+    audit.record(
+        actor=actor,
+        subject=manager,
+        action="dual_role.learner_record_created",
+        changes={"learner_record": [None, learner.pk]},
+    )
+    return learner
+
+
+@transaction.atomic
+def user_settings_update(*, actor, values):
+    """Change the school-wide user switches (Dual Role, impersonation)."""
+    require(
+        actor is None or actor.has_perm("users.change_usersettings"),
+        "Only admins change school settings.",
+    )
+    current = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+    changes = {}
+    for field, value in values.items():
+        if getattr(current, field) != value:
+            changes[field] = [getattr(current, field), value]
+            setattr(current, field, value)
+    if changes:
+        current.save(update_fields=list(changes))
+        audit.record(actor=actor, subject=None, action="settings.users.updated", changes=changes)
+    return current

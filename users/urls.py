@@ -17,4 +17,19 @@ urlpatterns = [
     path("reset/done/", views.ResetPasswordDoneView.as_view(), name="reset_password_done"),
     path("manage/users/learners/", manage_views.learner_list, name="learners"),
     path("manage/users/<int:user_id>/", manage_views.record, name="record"),
+    path("manage/users/<int:user_id>/details/", manage_views.details, name="details"),
+    path("manage/users/<int:user_id>/disable/", manage_views.disable, name="disable"),
+    path("manage/users/<int:user_id>/enable/", manage_views.enable, name="enable"),
+    path(
+        "manage/users/<int:user_id>/resend-invite/",
+        manage_views.resend_invite,
+        name="resend_invite",
+    ),
+    path(
+        "manage/users/<int:user_id>/learner-record/",
+        manage_views.dual_role_create,
+        name="dual_role_create",
+    ),
+    path("manage/settings/users/", manage_views.user_settings, name="settings"),
+    path("invite/<str:token>/", views.accept_invite, name="accept_invite"),
 ]

@@ -1,7 +1,12 @@
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 
-from .forms import ForgotPasswordForm, NewPasswordForm, SignInForm
+from . import services
+from .forms import AcceptInviteForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 
 
 class SignInView(auth_views.LoginView):
@@ -40,3 +45,23 @@ class ResetPasswordView(auth_views.PasswordResetConfirmView):
 
 class ResetPasswordDoneView(auth_views.PasswordResetCompleteView):
     template_name = "users/reset_password_done.html"
+
+
+def accept_invite(request, token):
+    """`/invite/<token>/`: the invited person sets a password and is signed in."""
+    invitation = services.invitation_for_token(token[:100])
+    if invitation is None:
+        return render(request, "users/invite_invalid.html", status=404)
+    form = AcceptInviteForm(invitation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invite_accept(
+                invitation=invitation, password=form.cleaned_data["new_password1"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Your password is set.")
+            return redirect("home")
+    return render(request, "users/accept_invite.html", {"form": form, "invited": invitation.user})
