@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "hijack",
     "phonenumber_field",
     "users",
     "access",
@@ -53,9 +54,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hijack.middleware.HijackUserMiddleware",
     "users.middleware.audit_context",
     "users.middleware.manage_gate",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "users.impersonation.guard",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # axes must be last: it turns a lockout into a response.
@@ -114,6 +117,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "users/locked_out.html"
 AXES_USERNAME_CALLABLE = "users.auth.axes_username"
+
+# Impersonation: django-hijack does the session swap; our rule decides who may.
+HIJACK_PERMISSION_CHECK = "users.rules.hijack_permission_check"
+HIJACK_INSERT_BEFORE = None  # our own banner (templates/components/impersonation_banner.html)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")

@@ -23,3 +23,14 @@ class UsersConfig(AppConfig):
         from . import roles
 
         post_migrate.connect(roles.sync_after_migrate, dispatch_uid="users.sync_roles")
+
+        from hijack import signals as hijack_signals
+
+        from . import impersonation
+
+        hijack_signals.hijack_started.connect(
+            impersonation.on_hijack_started, dispatch_uid="users.impersonation_started"
+        )
+        hijack_signals.hijack_ended.connect(
+            impersonation.on_hijack_ended, dispatch_uid="users.impersonation_ended"
+        )

@@ -141,3 +141,17 @@ class AcceptInviteForm(auth_forms.SetPasswordForm):
 
     def save(self, commit=True):
         raise NotImplementedError("Use services.invite_accept")
+
+
+class ImpersonateForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=200,
+        help_text="Required, e.g. the ticket number. The learner and the log will see it.",
+    )
+
+    def clean_reason(self):
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise forms.ValidationError("Give a reason, such as a ticket number.")
+        return reason

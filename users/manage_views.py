@@ -4,15 +4,19 @@ import secrets
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from hijack.views import AcquireUserView
 
 from . import selectors, services
-from .forms import DetailsForm, InviteForm, ReasonForm, UserSettingsForm
-from .models import User, UserSettings
+from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
+from .models import ImpersonationSession, User, UserSettings
+from .paging import keyset_page
 from .record import record_context
 from .roles import role_of
-from .rules import can_assign_role, can_edit_user
+from .rules import can_assign_role, can_edit_user, can_impersonate
 
 
 def learner_list(request):
@@ -116,6 +120,7 @@ def details(request, user_id):
         invite_form=InviteForm(initial={"request_key": secrets.token_urlsafe(24)}),
         reason_form=ReasonForm(),
         is_self=request.user.pk == subject.pk,
+        may_impersonate=can_impersonate(actor=request.user, target=subject),
         may_change_role=can_assign_role(actor=request.user, target=subject, role="learner"),
     )
     return render(request, "users/details.html", context)
@@ -211,3 +216,30 @@ def user_settings(request):
     else:
         form = UserSettingsForm(instance=current)
     return render(request, "users/settings.html", {"form": form})
+
+
+def impersonate(request, user_id):
+    """Confirm with a reason, then sign in as the learner (django-hijack swaps the session)."""
+    subject, context = record_context(user_id, active_tab="Details")
+    allowed = can_impersonate(actor=request.user, target=subject)
+    form = ImpersonateForm(request.POST or None)
+    if request.method == "POST" and allowed and form.is_valid():
+        request.impersonation_reason = form.cleaned_data["reason"]
+        request.POST = QueryDict(mutable=True)
+        request.POST.update({"user_pk": str(subject.pk), "next": reverse("home")})
+        return AcquireUserView.as_view()(request)
+    context.update(form=form, allowed=allowed, user_settings=UserSettings.load())
+    status = 200 if allowed or request.method == "GET" else 403
+    return render(request, "users/impersonate.html", context, status=status)
+
+
+def impersonation_log(request):
+    """Every impersonation, newest first: who, whom, why, how it ended."""
+    page = keyset_page(
+        ImpersonationSession.objects.select_related("admin", "learner"),
+        order=[("started_at", True), ("id", True)],
+        kinds=["datetime", "int"],
+        cursor=request.GET.get("cursor"),
+        size=50,
+    )
+    return render(request, "users/impersonation_log.html", {"page": page})

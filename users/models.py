@@ -272,3 +272,27 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"Invitation for {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ImpersonationSession(models.Model):
+    """An admin signed in as a learner: who, whom, why, and how it ended."""
+
+    class EndedBy(models.TextChoices):
+        BUTTON = "button", "Stop button"
+        TIMEOUT = "timeout", "Time limit"
+        SIGN_OUT = "sign_out", "Sign-out"
+
+    admin = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    learner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="impersonations")
+    reason = models.CharField(max_length=200)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=20, choices=EndedBy.choices, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.admin} as {self.learner} at {self.started_at:%Y-%m-%d %H:%M}"

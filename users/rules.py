@@ -43,3 +43,21 @@ def require_can_edit(*, actor, target, permission=None):
     require(can_edit_user(actor=actor, target=target), "You may not change this user's record.")
     if permission:
         require(actor.has_perm(permission), "Your role does not allow this action.")
+
+
+def can_impersonate(*, actor, target, already_impersonating=False):
+    """Managers with the impersonate permission may sign in as an active plain learner."""
+    if already_impersonating or not can_manage_users(actor=actor):
+        return False
+    if not actor.has_perm("users.impersonate_users"):
+        return False
+    if actor.pk == target.pk or not target.is_active:
+        return False
+    if target.is_superuser or target.is_staff or target.learner_record_of_id is not None:
+        return False
+    return rank_of(target) == RANK[Role.LEARNER]
+
+
+def hijack_permission_check(*, hijacker, hijacked):
+    """django-hijack's check (HIJACK_PERMISSION_CHECK) is ours."""
+    return can_impersonate(actor=hijacker, target=hijacked)

@@ -6,12 +6,21 @@ import secrets
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from . import audit
-from .models import AuditEvent, Invitation, ProfileField, ProfileValue, User, UserSettings
+from .models import (
+    AuditEvent,
+    ImpersonationSession,
+    Invitation,
+    ProfileField,
+    ProfileValue,
+    User,
+    UserSettings,
+)
 from .roles import GROUP_NAMES, RANK, Role, rank_of, role_of
-from .rules import can_assign_role, require, require_can_edit
+from .rules import can_assign_role, can_impersonate, require, require_can_edit
 from .sessions import end_sessions
 from .tasks import send_email, send_invitation
 
@@ -358,3 +367,64 @@ def user_settings_update(*, actor, values):
         current.save(update_fields=list(changes))
         audit.record(actor=actor, subject=None, action="settings.users.updated", changes=changes)
     return current
+
+
+@transaction.atomic
+def impersonation_start(*, admin, learner, reason, ip_address=None, user_agent=""):
+    """Log the start of an impersonation (the session swap is django-hijack's)."""
+    require(can_impersonate(actor=admin, target=learner), "You may not impersonate this user.")
+    session = ImpersonationSession.objects.create(
+        admin=admin,
+        learner=learner,
+        reason=reason[:200],
+        ip_address=ip_address,
+        user_agent=user_agent[:300],
+    )
+    audit.record(
+        actor=admin,
+        subject=learner,
+        action="impersonation.started",
+        changes={"reason": [None, session.reason]},
+        note=session.reason,
+    )
+    if UserSettings.load().notify_impersonation:
+        send_email_on_commit(
+            subject="Our support team accessed your account",
+            body=render_to_string(
+                "users/email/impersonation_notice.txt",
+                {"learner": learner, "reason": session.reason, "when": session.started_at},
+            ),
+            to=[learner.email],
+        )
+    return session
+
+
+@transaction.atomic
+def impersonation_end(*, session_id, learner, ended_by, admin=None, admin_id=None):
+    """Log how an impersonation ended: the Stop button, the time limit or sign-out."""
+    now = timezone.now()
+    session = (
+        ImpersonationSession.objects.select_for_update().filter(pk=session_id).first()
+        if session_id
+        else None
+    )
+    if session is not None and session.ended_at is None:
+        session.ended_at, session.ended_by = now, ended_by
+        session.save(update_fields=["ended_at", "ended_by"])
+    admin = admin or (User.objects.filter(pk=admin_id).first() if admin_id else None)
+    audit.record(
+        actor=admin,
+        subject=learner,
+        action="impersonation.ended",
+        changes={"ended_by": [None, ImpersonationSession.EndedBy(ended_by).label]},
+    )
+
+
+def impersonation_request_record(*, learner, method, path, status):
+    """One state-changing request made while impersonating (the real admin is named)."""
+    return audit.record(
+        actor=learner,
+        subject=learner,
+        action="impersonation.request",
+        changes={"request": [None, f"{method} {path} → {status}"]},
+    )

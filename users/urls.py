@@ -31,5 +31,8 @@ urlpatterns = [
         name="dual_role_create",
     ),
     path("manage/settings/users/", manage_views.user_settings, name="settings"),
+    path("manage/users/<int:user_id>/impersonate/", manage_views.impersonate, name="impersonate"),
+    path("manage/impersonations/", manage_views.impersonation_log, name="impersonation_log"),
+    path("impersonation/stop/", views.impersonation_stop, name="impersonation_stop"),
     path("invite/<str:token>/", views.accept_invite, name="accept_invite"),
 ]

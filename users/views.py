@@ -2,10 +2,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+from hijack.views import ReleaseUserView
 
-from . import services
+from . import impersonation, services
 from .forms import AcceptInviteForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 
 
@@ -22,7 +25,24 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    """POST only (Django's LogoutView refuses GET)."""
+    """POST only (Django's LogoutView refuses GET). Signing out while impersonating ends both."""
+
+    def post(self, request, *args, **kwargs):
+        if impersonation.is_impersonating(request):
+            impersonation.end_before_sign_out(request, "sign_out")
+        return super().post(request, *args, **kwargs)
+
+
+@require_POST
+def impersonation_stop(request):
+    """Stop impersonating: back to the admin's own session, on that learner's record."""
+    if not impersonation.is_impersonating(request):
+        return redirect("home")
+    learner_id = request.user.pk
+    request.impersonation_state = request.session.get(impersonation.SESSION_KEY)
+    request.POST = QueryDict(mutable=True)
+    request.POST["next"] = reverse("users:details", kwargs={"user_id": learner_id})
+    return ReleaseUserView.as_view()(request)
 
 
 class ForgotPasswordView(auth_views.PasswordResetView):
