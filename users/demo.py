@@ -1,8 +1,10 @@
 """Demo data for the users app: staff to sign in with and believable learners."""
 
+import itertools
 import random
 
 from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import services
@@ -41,34 +43,111 @@ def seed(*, learners, seed=7, log=print):
     _create_learners(missing, start=existing, rng=random.Random(seed + existing), log=log)
 
 
-def _create_learners(count, *, start, rng, log, batch_size=5000):
+SYLLABLES = (
+    "an be ca da el fa ga ha in jo ka la ma na or pa ra sa ta ul va wa ya zo bri cor "
+    "dan fen gor hal ker lin mor nik pel quin ros sten tor vin wel"
+).split()
+
+
+def _surnames(rng, count=2500):
+    """Real surnames plus invented ones, so name frequencies look like a real school."""
+    names = list(LAST_NAMES)
+    while len(names) < count:
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+        names.append(name.capitalize() + rng.choice(("", "son", "er", "i", "ez", "ov", "ski")))
+    return names
+
+
+def _learner_rows(count, *, start, rng, now):
+    surnames = _surnames(random.Random(11))
+    for number in range(start + 1, start + count + 1):
+        first = rng.choice(FIRST_NAMES)
+        last = rng.choice(LAST_NAMES) if rng.random() < 0.4 else rng.choice(surnames)
+        email = (
+            f"learner{number}@example.com"
+            if number <= 10
+            else f"{first}.{last}.{number}@{rng.choice(DOMAINS)}".lower()
+        )
+        joined = now - timezone.timedelta(days=rng.randint(0, 900), seconds=rng.randint(0, 86399))
+        last_login = (
+            joined + timezone.timedelta(days=rng.randint(0, 30)) if rng.random() > 0.2 else None
+        )
+        yield {
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "is_active": number <= 10 or rng.random() > 0.07,
+            "date_joined": joined,
+            "last_login": last_login,
+            "city": rng.choice(("Lisbon", "Oslo", "Osaka", "Austin", "Lagos", "Lyon")),
+        }
+
+
+COPY_COLUMNS = (
+    "email first_name last_name password is_active is_staff is_superuser date_joined "
+    "last_login city phone street region postal_code country version"
+).split()
+
+
+def _create_learners(count, *, start, rng, log, batch_size=50_000):
+    """Bulk-load learners: COPY on PostgreSQL (a million in about a minute), else bulk_create."""
+    if count <= 0:
+        return
     password = make_password(LEARNER_PASSWORD)
-    now = timezone.now()
+    rows = _learner_rows(count, start=start, rng=rng, now=timezone.now())
+    if connection.vendor == "postgresql":
+        _copy_learners(rows, count, start=start, password=password, log=log, every=batch_size)
+        return
     made = 0
     while made < count:
-        batch = []
-        for number in range(start + made + 1, start + min(count, made + batch_size) + 1):
-            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-            email = (
-                f"learner{number}@example.com"
-                if number <= 10
-                else f"{first}.{last}.{number}@{rng.choice(DOMAINS)}".lower()
-            )
-            joined = now - timezone.timedelta(days=rng.randint(0, 900))
-            batch.append(
-                User(
-                    email=email,
-                    first_name=first,
-                    last_name=last,
-                    password=password,
-                    is_active=number <= 10 or rng.random() > 0.07,
-                    date_joined=joined,
-                    last_login=joined + timezone.timedelta(days=rng.randint(0, 30))
-                    if rng.random() > 0.2
-                    else None,
-                    city=rng.choice(("Lisbon", "Oslo", "Osaka", "Austin", "Lagos", "Lyon")),
-                )
-            )
-        User.objects.bulk_create(batch, batch_size=batch_size)
+        batch = [
+            User(password=password, **row)
+            for row in itertools.islice(rows, min(5000, count - made))
+        ]
+        User.objects.bulk_create(batch)
         made += len(batch)
         log(f"  learners: {start + made:,} / {start + count:,}")
+
+
+def _copy_learners(rows, count, *, start, password, log, every):
+    sql = f"COPY users_user ({', '.join(COPY_COLUMNS)}) FROM STDIN"
+    rebuild = []
+    if count >= 100_000:
+        # Loading first and indexing after is several times faster than indexing row by row.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'users_user' "
+                "AND indexdef NOT LIKE 'CREATE UNIQUE%%'"
+            )
+            rebuild = cursor.fetchall()
+            for name, _ in rebuild:
+                cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for made, row in enumerate(rows, start=1):
+            copy.write_row(
+                (
+                    row["email"],
+                    row["first_name"],
+                    row["last_name"],
+                    password,
+                    row["is_active"],
+                    False,
+                    False,
+                    row["date_joined"],
+                    row["last_login"],
+                    row["city"],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    1,
+                )
+            )
+            if made % every == 0 or made == count:
+                log(f"  learners: {start + made:,} / {start + count:,}")
+    with connection.cursor() as cursor:
+        for name, definition in rebuild:
+            log(f"  rebuilding index {name}")
+            cursor.execute(definition)
+        cursor.execute("VACUUM ANALYZE users_user")

@@ -66,8 +66,8 @@ def _beyond(order, values, forward):
     return query
 
 
-def keyset_page(queryset, *, order, kinds, cursor, size):
-    """One page of `queryset` ordered by `order` [(field, descending)], the last unique."""
+def keyset_bounds(queryset, *, order, kinds, cursor):
+    """(queryset past the cursor, ordering, forward, decoded cursor) for one keyset page."""
     decoded = decode_cursor(cursor, kinds)
     forward = decoded is None or decoded[0] == "after"
     if decoded is not None:
@@ -76,7 +76,11 @@ def keyset_page(queryset, *, order, kinds, cursor, size):
         (f"-{name}" if descending else name) if forward else (name if descending else f"-{name}")
         for name, descending in order
     ]
-    rows = list(queryset.order_by(*ordering)[: size + 1])
+    return queryset, ordering, forward, decoded
+
+
+def page_of(rows, *, order, forward, decoded, size):
+    """A Page from up to size + 1 rows fetched in `ordering` direction, with its cursors."""
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
@@ -92,3 +96,12 @@ def keyset_page(queryset, *, order, kinds, cursor, size):
         if (not forward and more) or (forward and decoded is not None):
             previous_cursor = encode_cursor("before", key(rows[0]))
     return Page(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+def keyset_page(queryset, *, order, kinds, cursor, size):
+    """One page of `queryset` ordered by `order` [(field, descending)], the last unique."""
+    queryset, ordering, forward, decoded = keyset_bounds(
+        queryset, order=order, kinds=kinds, cursor=cursor
+    )
+    rows = list(queryset.order_by(*ordering)[: size + 1])
+    return page_of(rows, order=order, forward=forward, decoded=decoded, size=size)

@@ -171,7 +171,9 @@ class TestAudit:
     def test_no_email_when_the_school_switched_it_off(
         self, admin_client, django_capture_on_commit_callbacks
     ):
-        UserSettings.objects.filter(pk=1).update(notify_impersonation=False)
+        UserSettings.objects.update_or_create(
+            singleton_id=1, defaults={"notify_impersonation": False}
+        )
         with django_capture_on_commit_callbacks(execute=True):
             start(admin_client, LearnerFactory())
         assert mail.outbox == []
@@ -195,9 +197,11 @@ class TestEnding:
         ).exists()
 
     def test_the_deadline_follows_the_school_setting(self, admin_client):
-        UserSettings.objects.filter(pk=1).update(impersonation_minutes=5)
+        UserSettings.objects.update_or_create(singleton_id=1, defaults={"impersonation_minutes": 5})
         start(admin_client, LearnerFactory())
-        deadline = timezone.datetime.fromisoformat(admin_client.session["impersonation"]["deadline"])
+        deadline = timezone.datetime.fromisoformat(
+            admin_client.session["impersonation"]["deadline"]
+        )
         remaining = deadline - timezone.now()
         assert timezone.timedelta(minutes=4) < remaining <= timezone.timedelta(minutes=5)
 

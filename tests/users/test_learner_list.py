@@ -104,6 +104,7 @@ def test_query_count_is_the_same_for_one_row_and_a_full_page(admin_client):
             assert admin_client.get(URL).status_code == 200
         return len(queries)
 
+    count()  # warm
     small = count()
     for _ in range(60):
         LearnerFactory()
@@ -120,3 +121,38 @@ def test_record_page_shows_the_header(admin_client):
 
 def test_unknown_record_is_404(admin_client):
     assert admin_client.get("/manage/users/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "email", "-last_sign_in"])
+@pytest.mark.parametrize("selective,window", [(10_000, 100), (5, 1_000), (5, 30)])
+def test_every_search_strategy_gives_the_same_pages(
+    admin_client, monkeypatch, sort, selective, window
+):
+    """Index path, bounded walk, and walk falling back: the same rows in the same order."""
+    from users import selectors
+
+    for number in range(70):
+        LearnerFactory(
+            first_name="Anna" if number % 3 else "Bob",
+            last_name=f"Hansen{number % 7}",
+            email=f"u{number:03d}@example.com",
+        )
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 10)
+
+    def pages(query):
+        seen, cursor = [], None
+        for _ in range(20):
+            page = selectors.learner_page(query=query, sort=sort, cursor=cursor, size=10)
+            seen.extend(user.email for user in page.rows)
+            cursor = page.next_cursor
+            if not cursor:
+                break
+        return seen
+
+    monkeypatch.setattr(selectors, "SELECTIVE", 10_000)
+    expected = {query: pages(query) for query in ("ann", "an", "sen3", "u01")}
+    monkeypatch.setattr(selectors, "SELECTIVE", selective)
+    monkeypatch.setattr(selectors, "WALK_WINDOW", window)
+    for query, emails in expected.items():
+        assert pages(query) == emails
+    assert len(expected["ann"]) == 46 and len(expected["sen3"]) == 10
