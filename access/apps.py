@@ -17,5 +17,4 @@ class AccessConfig(AppConfig):
         "access.add_sublicenseseat",
         "access.change_sublicenseseat",
     ]
-    # The Access tab registers itself here once its view exists: (20, "Access", "access:tab").
-    user_record_tabs = []
+    user_record_tabs = [(20, "Access", "access:tab")]

@@ -5,6 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from users.models import SchoolSettingsBase
+
+EXPIRES_SOON = timezone.timedelta(days=14)
+
 
 class Content(models.Model):
     class Kind(models.TextChoices):
@@ -269,3 +273,39 @@ class AccessGrant(models.Model):
         return self.ended_at is None and (
             self.expires_at is None or self.expires_at > timezone.now()
         )
+
+    @property
+    def has_expired(self):
+        """Ended by its date, or past its date and not yet swept by `expire_access`."""
+        if self.ended_at is not None:
+            return self.end_reason == self.EndReason.EXPIRED
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def status(self):
+        if self.ended_at is not None and self.end_reason == self.EndReason.REVOKED:
+            return "Revoked"
+        if self.has_expired:
+            return "Expired"
+        if self.archived_at is not None:
+            return "Archived by learner"
+        if self.expires_at is not None and self.expires_at - timezone.now() < EXPIRES_SOON:
+            return "Expires soon"
+        return "Active"
+
+
+class AccessSettings(SchoolSettingsBase):
+    """School-wide switches of the access app (Settings > Access)."""
+
+    learner_archiving = models.BooleanField(
+        "Learners may archive their content",
+        default=False,
+        help_text="Learners move items they have finished into an Archive section on their home.",
+    )
+
+    class Meta:
+        verbose_name = "access settings"
+        verbose_name_plural = "access settings"
+
+    def __str__(self):
+        return "Access settings"

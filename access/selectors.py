@@ -1,9 +1,19 @@
 """Read queries about access, for pages and for other apps."""
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from .models import AccessGrant, Content
+from users.paging import keyset_page
+
+from .models import (
+    AccessGrant,
+    BulkPurchase,
+    Content,
+    LearningPath,
+    Sublicense,
+    SublicenseSeat,
+    SubscriptionPlan,
+)
 
 
 def open_grants(user, *, now=None):
@@ -23,3 +33,113 @@ def accessible_contents(user):
 
 def has_access(user, content):
     return open_grants(user).filter(content=content).exists()
+
+
+PAGE_SIZE = 50
+GRANT_ORDER = [("granted_at", True), ("id", True)]
+GRANT_KINDS = ["datetime", "int"]
+SECTIONS = {"content": "content", "paths": "learning_path", "plans": "plan"}
+
+
+def _grant_rows(user):
+    return AccessGrant.objects.filter(user=user).select_related(
+        "content",
+        "learning_path",
+        "plan",
+        "granted_by",
+        "parent__learning_path",
+        "parent__plan",
+    )
+
+
+def current_grants(user, *, now=None):
+    """Open, unarchived grants: what the learner has now."""
+    return open_grants(user, now=now).filter(archived_at__isnull=True)
+
+
+def archived_grants(user, *, now=None):
+    """Items the learner archived, and access that expired (revoked access is not here)."""
+    now = now or timezone.now()
+    return AccessGrant.objects.filter(user=user).filter(
+        Q(ended_at__isnull=True, archived_at__isnull=False)
+        | Q(ended_at__isnull=True, expires_at__lte=now)
+        | Q(end_reason=AccessGrant.EndReason.EXPIRED)
+    )
+
+
+def _page(queryset, cursor, size):
+    return keyset_page(queryset, order=GRANT_ORDER, kinds=GRANT_KINDS, cursor=cursor, size=size)
+
+
+def access_tab(user, *, cursors=None, size=PAGE_SIZE):
+    """Everything the Access tab draws, in a fixed number of queries whatever the history."""
+    cursors = cursors or {}
+    now = timezone.now()
+    current = _grant_rows(user).filter(pk__in=current_grants(user, now=now).values("pk"))
+    sections = {
+        name: _page(current.filter(**{f"{field}__isnull": False}), cursors.get(name), size)
+        for name, field in SECTIONS.items()
+    }
+    archive_rows = _grant_rows(user).filter(pk__in=archived_grants(user, now=now).values("pk"))
+    sections["archive"] = _page(archive_rows, cursors.get("archive"), size)
+    seats = list(
+        SublicenseSeat.objects.filter(user=user)
+        .select_related("panorama", "sublicense", "assigned_by")
+        .order_by("panorama__name", "id")
+    )
+    purchases = list(
+        BulkPurchase.objects.filter(buyer=user)
+        .select_related("content")
+        .annotate(
+            redeemed=Count("codes", filter=Q(codes__redeemed_at__isnull=False)),
+            codes_issued=Count("codes"),
+            last_redeemed_at=Max("codes__redeemed_at"),
+        )
+        .order_by("-purchased_at", "-id")[:size]
+    )
+    return {"sections": sections, "seats": seats, "purchases": purchases}
+
+
+def catalog_choices(limit=1000):
+    """The picker's options: [(label, value)] for content, learning paths and plans."""
+    options = [
+        (f"{c.title} ({c.get_kind_display()})", f"{c.title} [content:{c.slug}]")
+        for c in Content.objects.filter(is_published=True).only("title", "slug", "kind")[:limit]
+    ]
+    options += [
+        (f"{p.title} (Learning path)", f"{p.title} [path:{p.slug}]")
+        for p in LearningPath.objects.only("title", "slug")[:limit]
+    ]
+    options += [
+        (f"{p.name} (Subscription)", f"{p.name} [plan:{p.slug}]")
+        for p in SubscriptionPlan.objects.filter(is_active=True).only("name", "slug")[:limit]
+    ]
+    return options
+
+
+def sublicense_choices():
+    """Every sublicense with its Panorama, for the seat picker."""
+    return list(
+        Sublicense.objects.select_related("panorama").order_by(
+            "panorama__name", "-is_main", "name", "id"
+        )
+    )
+
+
+def learner_home(user, *, cursor=None, size=PAGE_SIZE):
+    """The learner's own content, learning paths and archive for `/`."""
+    now = timezone.now()
+    current = _grant_rows(user).filter(pk__in=current_grants(user, now=now).values("pk"))
+    content = _page(current.filter(content__isnull=False), cursor, size)
+    paths = list(
+        current.filter(learning_path__isnull=False)
+        .prefetch_related("learning_path__items__content")
+        .order_by("-granted_at", "-id")[:size]
+    )
+    archive = list(
+        _grant_rows(user)
+        .filter(pk__in=archived_grants(user, now=now).values("pk"))
+        .filter(plan__isnull=True)
+        .order_by("-granted_at", "-id")[:size]
+    )
+    return {"content": content, "paths": paths, "archive": archive}

@@ -1,13 +1,25 @@
 """Every change to access: check the rule, one transaction, one audit event."""
 
-from django.core.exceptions import ValidationError
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from users import audit
-from users.rules import require_can_edit
+from users.rules import require, require_can_edit
 
-from .models import AccessGrant, Content, LearningPath, SubscriptionPlan
+from .models import (
+    AccessGrant,
+    AccessSettings,
+    Content,
+    LearningPath,
+    Panorama,
+    Sublicense,
+    SublicenseSeat,
+    SubscriptionPlan,
+)
 
 ITEM_FIELDS = {Content: "content", LearningPath: "learning_path", SubscriptionPlan: "plan"}
 CHILD_SOURCE = {
@@ -143,3 +155,324 @@ def access_revoke(*, grant, actor, reason=""):
         note=reason,
     )
     return grant
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def end_of_day(day):
+    """The last moment of `day` in the school's time zone: access "until" a date includes it."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+
+
+def _refuse_past(expires_at, now, field="expires_at"):
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({field: "This date is in the past. To end access now, use Revoke."})
+
+
+@transaction.atomic
+def access_expiry_change(*, grant, expires_at, actor):
+    """Move a grant's expiry (None: no expiry), and that of the content it opened with it."""
+    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    require_can_edit(actor=actor, target=grant.user, permission="access.change_accessgrant")
+    now = timezone.now()
+    if grant.ended_at is not None:
+        raise ValidationError({"expires_at": "This access has ended: reinstate it instead."})
+    _refuse_past(expires_at, now)
+    old = grant.expires_at
+    if old == expires_at:
+        return grant
+    grant.expires_at = expires_at
+    grant.save(update_fields=["expires_at"])
+    grant.children.filter(ended_at__isnull=True, expires_at=old).update(expires_at=expires_at)
+    audit.record(
+        actor=actor,
+        subject=grant.user,
+        action="access.expiry_changed",
+        changes={
+            item_field(grant.item): [str(grant.item), str(grant.item)],
+            "expires_at": [_iso(old), _iso(expires_at)],
+        },
+    )
+    return grant
+
+
+def can_archive(*, actor, grant):
+    """Learners archive their own open items, and only while the school allows it."""
+    return (
+        actor is not None
+        and actor.pk == grant.user_id
+        and grant.ended_at is None
+        and AccessSettings.load().learner_archiving
+    )
+
+
+@transaction.atomic
+def access_archive(*, grant, actor):
+    """The learner moves an item of their own to their Archive."""
+    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    require(can_archive(actor=actor, grant=grant), "Archiving is not available for this item.")
+    if grant.archived_at is not None:
+        return grant
+    grant.archived_at = timezone.now()
+    grant.save(update_fields=["archived_at"])
+    audit.record(
+        actor=actor,
+        subject=grant.user,
+        action="access.archived",
+        changes={
+            item_field(grant.item): [str(grant.item), str(grant.item)],
+            "archived_at": [None, _iso(grant.archived_at)],
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def access_unarchive(*, grant, actor):
+    """The learner brings an archived item back to their content."""
+    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    require(can_archive(actor=actor, grant=grant), "Archiving is not available for this item.")
+    if grant.archived_at is None:
+        return grant
+    old, grant.archived_at = grant.archived_at, None
+    grant.save(update_fields=["archived_at"])
+    audit.record(
+        actor=actor,
+        subject=grant.user,
+        action="access.unarchived",
+        changes={
+            item_field(grant.item): [str(grant.item), str(grant.item)],
+            "archived_at": [_iso(old), None],
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def access_reinstate(*, grant, actor, expires_at=None):
+    """Bring back an archived or expired item; an expired one needs a new expiry date."""
+    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
+    require_can_edit(actor=actor, target=grant.user, permission="access.change_accessgrant")
+    now = timezone.now()
+    if grant.end_reason == AccessGrant.EndReason.REVOKED:
+        raise ValidationError("Revoked access cannot be reinstated: add the item again instead.")
+    expired = grant.has_expired
+    if not expired and grant.archived_at is None:
+        return grant
+    if expired and expires_at is None:
+        raise ValidationError({"expires_at": "This access has expired: choose a new expiry date."})
+    _refuse_past(expires_at, now)
+    field = item_field(grant.item)
+    old = {"status": grant.status, "expires_at": grant.expires_at, "ended_at": grant.ended_at}
+    if grant.ended_at is not None:
+        clash = AccessGrant.objects.filter(
+            user=grant.user, ended_at__isnull=True, **{field: grant.item}
+        ).exclude(pk=grant.pk)
+        if clash.exists():
+            raise ValidationError(f"{grant.item} is already open to this learner.")
+    grant.ended_at, grant.end_reason, grant.ended_by, grant.archived_at = None, "", None, None
+    if expires_at is not None:
+        grant.expires_at = expires_at
+    try:
+        with transaction.atomic():
+            grant.save(
+                update_fields=["ended_at", "end_reason", "ended_by", "archived_at", "expires_at"]
+            )
+            if expired:
+                _reopen_children(grant, old, expires_at)
+    except IntegrityError:
+        raise ValidationError(f"{grant.item} was opened to this learner meanwhile.") from None
+    audit.record(
+        actor=actor,
+        subject=grant.user,
+        action="access.reinstated",
+        changes={
+            field: [str(grant.item), str(grant.item)],
+            "status": [old["status"], "Active"],
+            "expires_at": [_iso(old["expires_at"]), _iso(grant.expires_at)],
+        },
+    )
+    return grant
+
+
+def _reopen_children(grant, old, expires_at):
+    children = grant.children.filter(expires_at=old["expires_at"]).filter(
+        Q(ended_at__isnull=True)
+        | Q(ended_at=old["ended_at"], end_reason=AccessGrant.EndReason.EXPIRED)
+    )
+    already_open = AccessGrant.objects.filter(
+        user=grant.user_id, ended_at__isnull=True, content__isnull=False
+    ).exclude(parent=grant)
+    children.exclude(content__in=already_open.values("content")).update(
+        ended_at=None, end_reason="", ended_by=None, expires_at=expires_at
+    )
+
+
+def access_expire_due(*, now=None, batch_size=500):
+    """End every grant past its date (one audit event each, actor None); safe to rerun."""
+    now = now or timezone.now()
+    ended = 0
+    while True:
+        with transaction.atomic():
+            grants = list(
+                AccessGrant.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("user", "content", "learning_path", "plan")
+                .filter(ended_at__isnull=True, expires_at__lte=now)
+                .order_by("expires_at", "id")[:batch_size]
+            )
+            if not grants:
+                return ended
+            for grant in grants:
+                grant.ended_at, grant.end_reason = now, AccessGrant.EndReason.EXPIRED
+            AccessGrant.objects.bulk_update(grants, ["ended_at", "end_reason"])
+            for grant in grants:
+                audit.record(
+                    actor=None,
+                    subject=grant.user,
+                    action="access.expired",
+                    changes={
+                        item_field(grant.item): [str(grant.item), None],
+                        "expires_at": [_iso(grant.expires_at), _iso(grant.expires_at)],
+                    },
+                )
+        ended += len(grants)
+
+
+@transaction.atomic
+def seat_assign(*, user, sublicense, actor):
+    """Place a learner in a sublicense (moving them within its Panorama); the DB counts seats."""
+    require_can_edit(actor=actor, target=user, permission="access.add_sublicenseseat")
+    sublicense = Sublicense.objects.select_related("panorama").get(pk=sublicense.pk)
+    now = timezone.now()
+    if sublicense.expires_on is not None and sublicense.expires_on < timezone.localdate():
+        raise ValidationError(
+            {"sublicense": f"“{sublicense.name}” expired on {sublicense.expires_on:%Y-%m-%d}."}
+        )
+    seat = (
+        SublicenseSeat.objects.select_for_update()
+        .select_related("sublicense")
+        .filter(user=user, panorama=sublicense.panorama_id)
+        .first()
+    )
+    if seat is not None and seat.sublicense_id == sublicense.pk:
+        return seat
+    try:
+        with transaction.atomic():
+            Sublicense.objects.filter(pk=sublicense.pk).update(seats_used=F("seats_used") + 1)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "sublicense": f"“{sublicense.name}” is full: all {sublicense.seat_limit} seats "
+                "are taken. Raise its seat limit or choose another sublicense."
+            }
+        ) from None
+    old = seat.sublicense if seat is not None else None
+    if seat is not None:
+        Sublicense.objects.filter(pk=old.pk, seats_used__gt=0).update(
+            seats_used=F("seats_used") - 1
+        )
+        seat.sublicense, seat.assigned_at, seat.assigned_by = sublicense, now, actor
+        seat.save(update_fields=["sublicense", "assigned_at", "assigned_by"])
+    else:
+        try:
+            with transaction.atomic():
+                seat = SublicenseSeat.objects.create(
+                    user=user,
+                    panorama=sublicense.panorama,
+                    sublicense=sublicense,
+                    assigned_at=now,
+                    assigned_by=actor,
+                )
+        except IntegrityError:
+            raise ValidationError(
+                {"sublicense": "This learner was placed in this Panorama meanwhile: reload."}
+            ) from None
+    _open_sublicense_content(user=user, old=old, new=sublicense, actor=actor, now=now)
+    audit.record(
+        actor=actor,
+        subject=user,
+        action="access.seat_assigned",
+        changes={
+            "panorama": [str(sublicense.panorama) if old else None, str(sublicense.panorama)],
+            "sublicense": [old.name if old else None, sublicense.name],
+        },
+    )
+    return seat
+
+
+def _open_sublicense_content(*, user, old, new, actor, now):
+    """The new sublicense's content opens; what only the old one gave closes."""
+    new_contents = list(new.contents.all())
+    if old is not None:
+        AccessGrant.objects.filter(
+            user=user,
+            source=AccessGrant.Source.SUBLICENSE,
+            ended_at__isnull=True,
+            content__in=old.contents.exclude(pk__in=[c.pk for c in new_contents]),
+        ).update(ended_at=now, end_reason=AccessGrant.EndReason.REVOKED, ended_by=actor)
+    expires_at = end_of_day(new.expires_on) if new.expires_on else None
+    for content in new_contents:
+        _open_grant(
+            user=user,
+            field="content",
+            item=content,
+            actor=actor,
+            source=AccessGrant.Source.SUBLICENSE,
+            expires_at=expires_at,
+            note="",
+            now=now,
+        )
+
+
+def _require_catalog_editor(actor, permission):
+    if actor is not None and not (actor.is_superuser or actor.has_perm(permission)):
+        raise PermissionDenied("Your role does not allow changing the catalog.")
+
+
+@transaction.atomic
+def panorama_create(*, name, slug, contents=(), actor):
+    """A Panorama, created with its Main sublicense holding all of its content."""
+    _require_catalog_editor(actor, "access.add_panorama")
+    panorama = Panorama.objects.create(name=name, slug=slug)
+    panorama.contents.set(contents)
+    main = Sublicense.objects.create(panorama=panorama, name="Main", is_main=True)
+    main.contents.set(contents)
+    audit.record(
+        actor=actor,
+        subject=None,
+        action="access.panorama_created",
+        changes={"panorama": [None, name], "contents": [None, [str(c) for c in contents]]},
+    )
+    return panorama
+
+
+@transaction.atomic
+def panorama_main_sync(*, panorama):
+    """Keep the invariant: the Main sublicense exists and holds all of the Panorama's content."""
+    main, _ = Sublicense.objects.get_or_create(
+        panorama=panorama, is_main=True, defaults={"name": "Main"}
+    )
+    main.contents.set(panorama.contents.all())
+    return main
+
+
+@transaction.atomic
+def access_settings_update(*, actor, learner_archiving):
+    """Turn learner-driven archiving on or off for the whole school."""
+    _require_catalog_editor(actor, "access.change_accesssettings")
+    settings = AccessSettings.load()
+    settings = AccessSettings.objects.select_for_update().get(pk=settings.pk)
+    old = settings.learner_archiving
+    if old == learner_archiving:
+        return settings
+    settings.learner_archiving = learner_archiving
+    settings.save(update_fields=["learner_archiving"])
+    audit.record(
+        actor=actor,
+        subject=None,
+        action="access.settings_changed",
+        changes={"learner_archiving": [old, learner_archiving]},
+    )
+    return settings

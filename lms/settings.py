@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -164,6 +165,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "expire-access": {"task": "access.tasks.expire_access", "schedule": crontab(minute=5)},
+    "expire-subscriptions": {
+        "task": "payments.tasks.expire_subscriptions",
+        "schedule": crontab(hour=2, minute=15),
+    },
+}
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -190,6 +198,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -197,7 +207,8 @@ SESSION_ENGINE = "users.sessions"
 
 # E-mail is unique through a case-insensitive constraint (users_user_email_ci_unique),
 # which Django's check cannot see.
-SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+# The covering indexes' INCLUDE columns only exist on PostgreSQL (models.W040 on SQLite).
+SILENCED_SYSTEM_CHECKS = ["auth.W004", "models.W040"]
 
 # Payments: the gateway class (payments/gateways/); the sandbox is the default.
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="payments.gateways.sandbox.SandboxGateway")

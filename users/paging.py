@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
@@ -23,6 +24,9 @@ class Page:
 
 
 def encode_cursor(direction, values):
+    # isoformat keeps microseconds (DjangoJSONEncoder would cut them to milliseconds and
+    # skip rows written within the same millisecond).
+    values = [value.isoformat() if isinstance(value, datetime) else value for value in values]
     raw = json.dumps([direction, values], cls=DjangoJSONEncoder).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -1,0 +1,243 @@
+"""Activity tab, its actions, the certificate pages and Settings > Activity (thin views)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from access.models import Content
+from users.record import record_context
+from users.rules import can_edit_user, can_manage_users
+
+from . import selectors, services
+from .forms import (
+    ActivitySettingsForm,
+    AwardGrantForm,
+    ForgiveForm,
+    IssueCertificateForm,
+    RevokeForm,
+)
+from .models import ActivitySettings, Attempt, Certificate
+
+CURSORS = ("attempts", "certificates", "content", "awards")
+
+
+def _tab_url(user_id, anchor=""):
+    url = reverse("activity:tab", kwargs={"user_id": user_id})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _actions(request, subject):
+    """What the signed-in manager may do on this record (the buttons drawn)."""
+    editable = can_edit_user(actor=request.user, target=subject)
+    return {
+        "can_forgive": editable and request.user.has_perm("activity.forgive_attempt"),
+        "can_issue": editable and request.user.has_perm("activity.issue_certificate"),
+        "can_revoke": editable and request.user.has_perm("activity.revoke_certificate"),
+        "can_grant": editable and request.user.has_perm("activity.grant_award"),
+    }
+
+
+def _posted(request):
+    """The submitted data on POST (even when empty), None on GET: an unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
+def _message_of(error):
+    return " ".join(error.messages)
+
+
+def tab(request, user_id):
+    """`/manage/users/<id>/activity/`: attempts, certificates and awards."""
+    subject, context = record_context(user_id, active_tab="Activity")
+    context["tab"] = selectors.activity_tab(
+        user=subject,
+        cursors={name: request.GET.get(f"{name}_cursor") for name in CURSORS},
+    )
+    context.update(_actions(request, subject))
+    return render(request, "activity/tab.html", context)
+
+
+def attempt_forgive(request, user_id, attempt_id):
+    """Confirm, then forgive an attempt (GET shows the confirmation)."""
+    subject, context = record_context(user_id, active_tab="Activity")
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("assessment"), pk=attempt_id, learner=subject
+    )
+    form = ForgiveForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        services.attempt_forgive(
+            attempt=attempt, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            f"Attempt at {attempt.assessment.title} forgiven: "
+            "it no longer counts toward the limit.",
+        )
+        return redirect(_tab_url(subject.pk, "attempts"))
+    context.update({"attempt": attempt, "form": form})
+    return render(request, "activity/forgive.html", context)
+
+
+@require_POST
+def attempt_unforgive(request, user_id, attempt_id):
+    attempt = get_object_or_404(
+        Attempt.objects.select_related("assessment"), pk=attempt_id, learner_id=user_id
+    )
+    services.attempt_unforgive(attempt=attempt, actor=request.user)
+    messages.success(
+        request, f"Forgiveness undone: the attempt at {attempt.assessment.title} counts again."
+    )
+    return redirect(_tab_url(user_id, "attempts"))
+
+
+@require_POST
+def certificate_issue(request, user_id):
+    """The Issue Certificate button next to a content item."""
+    subject, _ = record_context(user_id, active_tab="Activity")
+    form = IssueCertificateForm(request.POST)
+    content = None
+    if form.is_valid():
+        content = Content.objects.filter(pk=form.cleaned_data["content"]).first()
+    elif "reason" in form.errors:
+        messages.error(request, "Keep the reason under 500 characters.")
+        return redirect(_tab_url(subject.pk, "certificates"))
+    if content is None:
+        messages.error(request, "Choose content from the Certificates section.")
+        return redirect(_tab_url(subject.pk, "certificates"))
+    try:
+        certificate = services.certificate_issue(
+            user=subject, content=content, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        messages.error(request, _message_of(error))
+    else:
+        messages.success(
+            request,
+            f"Certificate granted: {certificate.title} ({certificate.verification_code}).",
+        )
+    return redirect(_tab_url(subject.pk, "certificates"))
+
+
+def certificate_revoke(request, user_id, certificate_id):
+    """Confirm with a reason, then revoke a certificate (GET shows the confirmation)."""
+    subject, context = record_context(user_id, active_tab="Activity")
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("content"), pk=certificate_id, learner=subject
+    )
+    form = RevokeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.certificate_revoke(
+                certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Certificate {certificate.verification_code} revoked.")
+            return redirect(_tab_url(subject.pk, "certificates"))
+    context.update({"certificate": certificate, "form": form})
+    return render(request, "activity/revoke.html", context)
+
+
+def award_grant(request, user_id):
+    """Manually Grant Award: award type, quantity, content, Save."""
+    subject, context = record_context(user_id, active_tab="Activity")
+    gamification = selectors.gamification_on()
+    form = AwardGrantForm(_posted(request), learner=subject)
+    if request.method == "POST" and gamification and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant = services.award_grant(
+                user=subject,
+                award_type=data["award_type"],
+                quantity=data["quantity"],
+                content=data["content"],
+                actor=request.user,
+                note=data["note"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Granted {grant.quantity} {grant.award_type.label(grant.quantity)} "
+                f"for {grant.content.title}.",
+            )
+            return redirect(_tab_url(subject.pk, "awards"))
+    context.update({"form": form, "gamification": gamification})
+    return render(request, "activity/award_grant.html", context)
+
+
+def activity_settings(request):
+    """Settings > Activity: the gamification switch."""
+    current = ActivitySettings.load()
+    form = ActivitySettingsForm(_posted(request), instance=current)
+    if request.method == "POST" and form.is_valid():
+        services.activity_settings_update(
+            actor=request.user, gamification=form.cleaned_data["gamification"]
+        )
+        messages.success(request, "Activity settings saved.")
+        return redirect("activity:settings")
+    return render(
+        request,
+        "activity/settings.html",
+        {"form": form, "can_change": request.user.has_perm("activity.change_activitysettings")},
+    )
+
+
+@login_required
+def my_certificates(request):
+    """`/my/certificates/`: the learner's own certificates (and awards when gamification is on)."""
+    gamification = selectors.gamification_on()
+    return render(
+        request,
+        "activity/my_certificates.html",
+        {
+            "certificates": selectors.my_certificates(user=request.user),
+            "gamification": gamification,
+            "award_totals": selectors.award_totals(user=request.user) if gamification else [],
+        },
+    )
+
+
+def _may_download(user, certificate):
+    if certificate.learner_id == user.pk:
+        return certificate.revoked_at is None
+    return (
+        can_manage_users(actor=user)
+        and user.has_perm("activity.view_certificate")
+        and can_edit_user(actor=user, target=certificate.learner)
+    )
+
+
+@login_required
+def certificate_download(request, certificate_id):
+    """The certificate PDF: a learner downloads their own, a manager anyone's they manage."""
+    certificate = (
+        Certificate.objects.select_related("learner", "content").filter(pk=certificate_id).first()
+    )
+    if certificate is None or not _may_download(request.user, certificate):
+        raise Http404("No such certificate.")
+    verify_url = request.build_absolute_uri(
+        reverse("activity:verify", kwargs={"code": certificate.verification_code})
+    )
+    from .pdf import certificate_pdf  # WeasyPrint loads only when a PDF is asked for
+
+    pdf = certificate_pdf(certificate=certificate, verify_url=verify_url)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.verification_code}.pdf"'
+    )
+    return response
+
+
+def verify(request, code):
+    """`/certificates/verify/<code>/`: public; says whether a certificate is valid."""
+    certificate = selectors.certificate_by_code(code)
+    if certificate is None:
+        return render(request, "activity/verify_unknown.html", {"code": code[:40]}, status=404)
+    return render(request, "activity/verify.html", {"certificate": certificate})

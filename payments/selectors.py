@@ -1,0 +1,94 @@
+"""Reads for the Payments tab, each a fixed number of queries whatever the history size."""
+
+from django.db.models import BigIntegerField, Count, Q, Sum
+from django.db.models.functions import Cast, Extract
+
+from users.paging import keyset_page
+
+from .models import Card, Purchase, Subscription, Transaction
+from .money import format_money
+
+PAGE_SIZE = 25
+# Keyed on created_at in whole microseconds: users.paging's JSON cursor keeps datetimes to the
+# millisecond only, which would skip rows written within the same millisecond.
+ORDER = [("created_us", True), ("id", True)]
+KINDS = ["int", "int"]
+
+
+def cards_on_file(user):
+    """The learner's cards, default first (1 query)."""
+    return list(Card.objects.filter(learner=user))
+
+
+def subscriptions(user):
+    """(current, past) subscriptions with what each plan opens (4 queries)."""
+    rows = list(
+        Subscription.objects.filter(learner=user)
+        .select_related("plan", "access_grant")
+        .prefetch_related("plan__contents", "plan__learning_paths")
+    )
+    current = [row for row in rows if row.is_current]
+    past = [row for row in rows if not row.is_current]
+    return current, past
+
+
+def purchases(user):
+    """Purchases with their item, charge and access grant (1 query)."""
+    return list(
+        Purchase.objects.filter(learner=user).select_related(
+            "content", "learning_path", "bulk_purchase__content", "access_grant", "charge"
+        )
+    )
+
+
+def transaction_page(user, *, cursor=None, size=PAGE_SIZE):
+    """Newest first, keyset-paged (1 query)."""
+    rows = (
+        Transaction.objects.filter(learner=user)
+        .annotate(created_us=Cast(Extract("created_at", "epoch") * 1_000_000, BigIntegerField()))
+        .select_related("initiated_by", "parent")
+    )
+    return keyset_page(rows, order=ORDER, kinds=KINDS, cursor=cursor, size=size)
+
+
+def totals(user):
+    """Per currency: charged, refunded and net, over every successful transaction (1 query)."""
+    succeeded = Q(status=Transaction.Status.SUCCEEDED)
+    rows = (
+        Transaction.objects.filter(learner=user)
+        .values("currency")
+        .annotate(
+            charged=Sum("amount_minor", filter=succeeded & Q(kind=Transaction.Kind.CHARGE)),
+            refunded=Sum("amount_minor", filter=succeeded & Q(kind=Transaction.Kind.REFUND)),
+            count=Count("id"),
+        )
+        .order_by("currency")
+    )
+    result = []
+    for row in rows:
+        charged, refunded = row["charged"] or 0, row["refunded"] or 0
+        currency = row["currency"]
+        result.append(
+            {
+                "currency": currency,
+                "count": row["count"],
+                "charged_minor": charged,
+                "refunded_minor": refunded,
+                "net_minor": charged - refunded,
+                "charged": format_money(charged, currency),
+                "refunded": format_money(refunded, currency),
+                "net": format_money(charged - refunded, currency),
+            }
+        )
+    return result
+
+
+def refundable_charge(user_id, transaction_id):
+    """The charge a refund form is about, or None if it is not this learner's charge."""
+    return (
+        Transaction.objects.filter(
+            pk=transaction_id, learner_id=user_id, kind=Transaction.Kind.CHARGE
+        )
+        .select_related("learner")
+        .first()
+    )

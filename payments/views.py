@@ -1,0 +1,135 @@
+"""The Payments tab: card on file, subscriptions and purchases, transactions, refunds."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+
+from users.record import record_context
+
+from . import selectors, services
+from .forms import CardForm, RefundForm
+from .gateways import PaymentError
+from .models import Card, Subscription
+
+TAB = "Payments"
+
+
+def _require(request, permission):
+    if not request.user.has_perm(permission):
+        raise PermissionDenied("Your role does not allow this action.")
+
+
+def _error_messages(error):
+    if hasattr(error, "message_dict"):
+        return [message for messages_ in error.message_dict.values() for message in messages_]
+    return list(error.messages)
+
+
+@sensitive_post_parameters("number", "cvc")
+@require_http_methods(["GET", "POST"])
+@sensitive_variables()
+def tab(request, user_id):
+    """GET: the tab. POST: add a card (the number goes to the gateway, never back to the page)."""
+    _require(request, "payments.view_transaction")
+    subject, context = record_context(user_id, active_tab=TAB)
+    card_form = CardForm()
+    if request.method == "POST":
+        _require(request, "payments.add_card")
+        card_form = CardForm(request.POST)
+        if card_form.is_valid():
+            data = card_form.cleaned_data
+            try:
+                card = services.card_add(
+                    user=subject,
+                    number=data["number"],
+                    exp_month=data["exp_month"],
+                    exp_year=data["exp_year"],
+                    cvc=data["cvc"],
+                    name=data["name"],
+                    actor=request.user,
+                )
+            except PaymentError as error:
+                card_form.add_error(error.field, error.message)
+            else:
+                messages.success(request, f"Card added: {card}.")
+                return redirect("payments:tab", user_id=subject.pk)
+    current, past = selectors.subscriptions(subject)
+    context.update(
+        {
+            "cards": selectors.cards_on_file(subject),
+            "card_form": card_form,
+            "current_subscriptions": current,
+            "past_subscriptions": past,
+            "purchases": selectors.purchases(subject),
+            "page": selectors.transaction_page(subject, cursor=request.GET.get("cursor")),
+            "totals": selectors.totals(subject),
+            "can_refund": request.user.has_perm("payments.refund_transaction"),
+            "can_edit_cards": request.user.has_perm("payments.change_card"),
+        }
+    )
+    status = 400 if card_form.is_bound else 200
+    return render(request, "payments/tab.html", context, status=status)
+
+
+@require_POST
+def card_make_default(request, user_id, card_id):
+    card = get_object_or_404(Card, pk=card_id, learner_id=user_id)
+    services.card_make_default(card=card, actor=request.user)
+    messages.success(request, f"{card} is now the default card.")
+    return redirect("payments:tab", user_id=user_id)
+
+
+@require_POST
+def card_remove(request, user_id, card_id):
+    card = get_object_or_404(Card, pk=card_id, learner_id=user_id)
+    services.card_remove(card=card, actor=request.user)
+    messages.success(request, f"{card} removed.")
+    return redirect("payments:tab", user_id=user_id)
+
+
+@require_POST
+def subscription_cancel(request, user_id, subscription_id):
+    subscription = get_object_or_404(Subscription, pk=subscription_id, learner_id=user_id)
+    reason = request.POST.get("reason", "")[:500]
+    services.subscription_cancel(subscription=subscription, actor=request.user, reason=reason)
+    messages.success(request, "Subscription cancelled; its access has ended.")
+    return redirect("payments:tab", user_id=user_id)
+
+
+@require_http_methods(["GET", "POST"])
+def refund(request, user_id, transaction_id):
+    """A refund of part or all of one charge, with a reason and a confirmation."""
+    _require(request, "payments.refund_transaction")
+    subject, context = record_context(user_id, active_tab=TAB)
+    charge = selectors.refundable_charge(subject.pk, transaction_id)
+    if charge is None:
+        raise Http404("No such charge for this learner.")
+    if request.method == "POST":
+        form = RefundForm(request.POST, charge=charge)
+        if form.is_valid():
+            try:
+                services.transaction_refund(
+                    transaction=charge,
+                    amount_minor=form.cleaned_data["amount_minor"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"] or None,
+                )
+            except ValidationError as error:
+                field = "reason" if "reason" in getattr(error, "message_dict", {}) else "amount"
+                for message in _error_messages(error):
+                    form.add_error(field, message)
+            except PaymentError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, "Refund sent to the learner's card.")
+                return redirect("payments:tab", user_id=subject.pk)
+    else:
+        form = RefundForm(charge=charge, initial={"idempotency_key": str(uuid.uuid4())})
+    context.update({"charge": charge, "form": form})
+    return render(request, "payments/refund.html", context, status=400 if form.is_bound else 200)
