@@ -379,6 +379,7 @@ class TestSettings:
         assert "Choose between 1 and 480 minutes." in response.content.decode()
 
     def test_customer_service_cannot_change_school_settings(self, support_client):
+        assert support_client.get("/manage/settings/users/").status_code == 403
         support_client.post(
             "/manage/settings/users/", {"dual_role": "on", "impersonation_minutes": "30"}
         )
