@@ -1,6 +1,7 @@
 from django import forms
 
 from access.selectors import accessible_contents
+from users.fields import PreloadedChoicesMixin, PreloadedModelChoiceField
 
 from .models import MAX_AWARD_QUANTITY, ActivitySettings, AwardType
 
@@ -30,8 +31,8 @@ class IssueCertificateForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500)
 
 
-class AwardGrantForm(forms.Form):
-    award_type = forms.ModelChoiceField(
+class AwardGrantForm(PreloadedChoicesMixin, forms.Form):
+    award_type = PreloadedModelChoiceField(
         label="Award Type",
         queryset=AwardType.objects.all(),
         empty_label="Choose an award type",
@@ -49,7 +50,7 @@ class AwardGrantForm(forms.Form):
             "max_value": f"Enter a whole number from 1 to {MAX_AWARD_QUANTITY}.",
         },
     )
-    content = forms.ModelChoiceField(
+    content = PreloadedModelChoiceField(
         label="Content",
         queryset=None,
         empty_label="Choose the content",
@@ -64,8 +65,12 @@ class AwardGrantForm(forms.Form):
     )
 
     def __init__(self, *args, learner, **kwargs):
+        self.learner = learner
         super().__init__(*args, **kwargs)
-        self.fields["content"].queryset = accessible_contents(learner).order_by("title", "id")
+
+    def preload_choices(self):
+        self.fields["content"].queryset = accessible_contents(self.learner).order_by("title", "id")
+        super().preload_choices()
 
 
 class ActivitySettingsForm(forms.ModelForm):

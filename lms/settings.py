@@ -73,7 +73,7 @@ WSGI_APPLICATION = "lms.wsgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "BACKEND": "lms.templates.QueryFreeDjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
@@ -85,6 +85,9 @@ TEMPLATES = [
         },
     }
 ]
+
+# Templates may not query the database (lms/templates.py): on in development and tests.
+TEMPLATE_QUERIES_FORBIDDEN = env.bool("TEMPLATE_QUERIES_FORBIDDEN", default=DEBUG)
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -21,8 +20,4 @@ urlpatterns = [
     path("", include("transcripts.urls")),
     path("django-admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media (transcript and certificate PDFs) is never served by URL: views check who asks.

@@ -36,14 +36,18 @@ def audit_context(get_response):
 
 
 def manage_gate(get_response):
-    """Every /manage/ URL needs users.manage_users: anonymous signs in, others get 403."""
+    """Every /manage/ URL needs users.manage_users: anonymous signs in, others get 403.
+
+    The permission is checked on every request, which also loads the permission cache the
+    navigation uses, so templates never query for it.
+    """
 
     def middleware(request):
-        if request.path_info.startswith(MANAGE_PREFIX):
+        allowed = request.user.is_authenticated and request.user.has_perm(MANAGE_PERMISSION)
+        if request.path_info.startswith(MANAGE_PREFIX) and not allowed:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not request.user.has_perm(MANAGE_PERMISSION):
-                raise PermissionDenied
+            raise PermissionDenied
         return get_response(request)
 
     return middleware

@@ -6,6 +6,7 @@ from access import demo as access_demo
 from activity import demo as activity_demo
 from engagement import demo as engagement_demo
 from payments import demo as payments_demo
+from transcripts import demo as transcripts_demo
 from users import demo as users_demo
 
 
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         if learners < 0:
             raise CommandError("--learners must be zero or more.")
         users_demo.seed(learners=learners, seed=seed, log=self.stdout.write)
-        for app_demo in (access_demo, activity_demo, payments_demo, engagement_demo):
+        demos = (access_demo, activity_demo, payments_demo, engagement_demo, transcripts_demo)
+        for app_demo in demos:
             app_demo.seed(rng=random.Random(seed), log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo school ready."))
         self.stdout.write(

@@ -1,0 +1,24 @@
+import random
+
+import pytest
+
+from tests.transcripts.factories import ContentFactory
+from transcripts import demo
+from transcripts.models import TranscriptField, TranscriptFieldValue, TranscriptSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seed_is_idempotent():
+    ContentFactory.create_batch(3)
+    lines = []
+    demo.seed(rng=random.Random(7), log=lines.append)
+    demo.seed(rng=random.Random(7), log=lines.append)
+
+    ceu = TranscriptField.objects.get(name="CEU credits")
+    settings = TranscriptSettings.load()
+    assert settings.credits_field == ceu and "credits" in settings.columns
+    assert settings.title == "Official Transcript"
+    assert TranscriptFieldValue.objects.filter(field=ceu).count() == 3
+    assert TranscriptField.objects.count() == 1
+    assert lines[-1].endswith("on 0 more content items")

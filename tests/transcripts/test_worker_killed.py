@@ -1,0 +1,116 @@
+"""A worker process killed mid-render (SIGKILL) leaves the export retryable, not stuck."""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from lms.celery import app as celery_app
+from tests.factories import AdminFactory, LearnerFactory
+from tests.transcripts.test_tab import fill
+from transcripts import services
+from transcripts.models import STALE_RENDERING_AFTER, TranscriptExport
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (a real broker)"),
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def worker_process(tmp_path):
+    """A real `celery worker` process on the test database; killed by the test."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
+            f":{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    celery_app.control.purge()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "lms",
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=10)
+    celery_app.control.purge()
+
+
+def test_killed_mid_render_then_retried(client, settings, tmp_path, worker_process):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    admin, learner = AdminFactory(), LearnerFactory(first_name="Ada", last_name="Lovelace")
+    fill(learner, 400)  # a few seconds of rendering: time to kill the worker mid-way
+    celery_app.conf.task_always_eager = False
+    try:
+        export, _ = services.export_request(learner=learner, actor=admin)
+    finally:
+        celery_app.conf.task_always_eager = True
+
+    def rendering():
+        export.refresh_from_db()
+        return export.status == TranscriptExport.Status.RENDERING
+
+    wait_for(rendering, 60, "the worker to start rendering")
+    worker_process.send_signal(signal.SIGKILL)
+    worker_process.wait(timeout=10)
+
+    export.refresh_from_db()
+    assert export.status == TranscriptExport.Status.RENDERING and not export.file
+    client.force_login(admin)
+    tab = f"/manage/users/{learner.pk}/transcript/"
+    assert "PDF rendering" in client.get(tab).content.decode()
+
+    # Past the task's time limit nobody is rendering it any more: it reads as failed.
+    TranscriptExport.objects.filter(pk=export.pk).update(
+        started_at=timezone.now() - STALE_RENDERING_AFTER - datetime.timedelta(seconds=1)
+    )
+    page = client.get(tab).content.decode()
+    assert "could not be made" in page and "Retry" in page
+
+    response = client.post(tab + "pdf/")  # Retry (tasks run in-process here)
+
+    assert response.status_code == 302
+    export.refresh_from_db()
+    assert export.status == TranscriptExport.Status.FAILED
+    retried = TranscriptExport.objects.filter(learner=learner).first()
+    assert retried.pk != export.pk and retried.status == TranscriptExport.Status.READY
