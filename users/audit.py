@@ -85,3 +85,8 @@ def current_real_actor_id():
     """The admin impersonating in this request, or None: for records kept outside the audit log."""
     context = _context.get()
     return context.real_actor_id if context else None
+
+
+def request_context():
+    """The request's IP, user agent and real admin (a RequestContext), or None outside one."""
+    return _context.get()

@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
@@ -43,7 +45,13 @@ class ForgotPasswordForm(auth_forms.PasswordResetForm):
     ):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        services.send_email_on_commit(subject=subject, body=body, to=[to_email])
+        services.send_email_on_commit(
+            key=f"password-reset:{uuid.uuid4().hex}",
+            subject=subject,
+            body=body,
+            to=to_email,
+            user=context.get("user"),
+        )
 
 
 class NewPasswordForm(auth_forms.SetPasswordForm):

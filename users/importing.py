@@ -518,7 +518,7 @@ def _audit_rows(plans, actor, note):
         real_actor_label = (
             User.objects.filter(pk=real_actor_id).values_list("email", flat=True).first() or ""
         )
-    context = audit._context.get()
+    context = audit.request_context()
     shared = {
         "created_at": timezone.now(),
         "actor_id": actor.pk if actor is not None else None,

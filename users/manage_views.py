@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from hijack.views import AcquireUserView
 
-from . import selectors, services
+from . import privacy, selectors, services
 from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
-from .models import ImpersonationSession, User, UserSettings
+from .models import ImpersonationSession, OutboundEmail, User, UserSettings
 from .paging import keyset_page
 from .record import record_context
 from .roles import role_of
@@ -59,6 +59,7 @@ def _initial(subject, panels):
 def details(request, user_id):
     """Details tab: basic info, New Password, role, reference fields, actions, History."""
     subject, context = record_context(user_id, active_tab="Details")
+    context.update(privacy.privacy_context(subject=subject, actor=request.user))
     panels = selectors.details_panels(subject)
     may_edit = can_edit_user(actor=request.user, target=subject)
     form_kwargs = {
@@ -245,3 +246,15 @@ def impersonation_log(request):
         size=50,
     )
     return render(request, "users/impersonation_log.html", {"page": page})
+
+
+@require_POST
+def email_retry(request, user_id, email_id):
+    """Retry a failed e-mail to this user."""
+    email = get_object_or_404(OutboundEmail, pk=email_id, user_id=user_id)
+    return _act(
+        request,
+        user_id,
+        lambda subject: services.email_retry(email=email, actor=request.user),
+        "The e-mail is queued again.",
+    )

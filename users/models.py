@@ -285,8 +285,10 @@ class Invitation(models.Model):
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    email = models.ForeignKey(
+        "OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -317,3 +319,92 @@ class ImpersonationSession(models.Model):
 
     def __str__(self):
         return f"{self.admin} as {self.learner} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ErasureRequest(models.Model):
+    """A request to erase a learner: performed by the daily job once due, unless cancelled."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="erasure_requests")
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=500)
+    due_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        permissions = [("erase_user", "Can erase a learner's personal data")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(cancelled_at__isnull=True, completed_at__isnull=True),
+                name="users_one_open_erasure_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(completed_at__isnull=True),
+                name="users_erasure_cancelled_or_completed",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(cancelled_at__isnull=True, completed_at__isnull=True),
+                name="users_erasure_due_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Erasure of {self.user_id} due {self.due_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self):
+        return self.cancelled_at is None and self.completed_at is None
+
+
+class OutboundEmail(models.Model):
+    """The transactional outbox: an e-mail written in the same transaction as its change.
+
+    A worker sends it after commit; a sweeper re-enqueues what a broker outage or a killed
+    worker left behind. The unique key makes each message at most one row, sent once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    key = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(help_text="Cleared once sent: links in it may carry tokens.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="users_outbox_due_idx",
+            ),
+            models.Index(fields=["user", "-created_at", "-id"], name="users_outbox_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to} ({self.status})"

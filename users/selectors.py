@@ -10,6 +10,7 @@ from .models import (
     NEVER_SIGNED_IN,
     AuditEvent,
     Invitation,
+    OutboundEmail,
     ProfileField,
     ProfileValue,
     User,
@@ -151,7 +152,8 @@ def details_panels(subject):
         "reference_values": by_kind[ProfileField.Kind.REFERENCE],
         "custom_inputs": by_kind[ProfileField.Kind.CUSTOM_INPUT],
         "survey_answers": by_kind[ProfileField.Kind.SURVEY],
-        "last_invitation": Invitation.objects.filter(user=subject).first(),
+        "last_invitation": Invitation.objects.filter(user=subject).select_related("email").first(),
+        "emails": list(OutboundEmail.objects.filter(user=subject)[:5]),
         "linked_record": linked,
         "user_settings": UserSettings.load(),
     }

@@ -9,11 +9,12 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import audit
+from . import audit, outbox
 from .models import (
     AuditEvent,
     ImpersonationSession,
     Invitation,
+    OutboundEmail,
     ProfileField,
     ProfileValue,
     User,
@@ -22,7 +23,6 @@ from .models import (
 from .roles import GROUP_NAMES, RANK, Role, rank_of, role_of
 from .rules import can_assign_role, can_impersonate, require, require_can_edit
 from .sessions import end_sessions
-from .tasks import send_email, send_invitation
 
 PROFILE_FIELDS = (
     "first_name",
@@ -46,9 +46,31 @@ class StaleRecord(Exception):
         self.events = events
 
 
-def send_email_on_commit(*, subject, body, to):
-    """Enqueue an e-mail once the surrounding transaction has committed."""
-    transaction.on_commit(lambda: send_email.delay(subject, body, list(to)))
+def send_email_on_commit(*, key, subject, body, to, user=None):
+    """Write an e-mail to the outbox with this change; it is sent once the change commits."""
+    return outbox.enqueue(key=key, to=to, subject=subject, body=body, user=user)
+
+
+@transaction.atomic
+def email_retry(*, email, actor):
+    """Send a failed e-mail again (the Retry button next to it)."""
+    email = OutboundEmail.objects.select_for_update().get(pk=email.pk)
+    if email.user is not None:
+        require_can_edit(actor=actor, target=email.user)
+    else:
+        require(actor is None or actor.is_superuser, "Only operators retry system e-mails.")
+    if email.status != OutboundEmail.Status.FAILED:
+        return email
+    email.status, email.attempts, email.next_attempt_at = OutboundEmail.Status.PENDING, 0, None
+    email.save(update_fields=["status", "attempts", "next_attempt_at"])
+    audit.record(
+        actor=actor,
+        subject=email.user,
+        action="email.retried",
+        changes={"email": [email.last_error, email.subject]},
+    )
+    transaction.on_commit(lambda: outbox.dispatch(email.pk))
+    return email
 
 
 def _locked(user):
@@ -281,7 +303,14 @@ def invite_send(*, user, actor, request_key, link_base):
         changes={"invited_at": [previous.isoformat() if previous else None, now.isoformat()]},
     )
     link = f"{link_base.rstrip('/')}/invite/{token}/"
-    transaction.on_commit(lambda: send_invitation.delay(invitation.pk, link))
+    invitation.email = send_email_on_commit(
+        key=f"invitation:{invitation.pk}",
+        subject="You are invited to your school",
+        body=render_to_string("users/email/invitation.txt", {"user": user, "link": link}),
+        to=user.email,
+        user=user,
+    )
+    invitation.save(update_fields=["email"])
     return invitation
 
 
@@ -389,12 +418,14 @@ def impersonation_start(*, admin, learner, reason, ip_address=None, user_agent="
     )
     if UserSettings.load().notify_impersonation:
         send_email_on_commit(
+            key=f"impersonation:{session.pk}",
+            user=learner,
             subject="Our support team accessed your account",
             body=render_to_string(
                 "users/email/impersonation_notice.txt",
                 {"learner": learner, "reason": session.reason, "when": session.started_at},
             ),
-            to=[learner.email],
+            to=learner.email,
         )
     return session
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manage_views, views
+from . import export_views, import_views, manage_views, privacy_views, views
 
 app_name = "users"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.ResetPasswordView.as_view(), name="reset_password"),
     path("reset/done/", views.ResetPasswordDoneView.as_view(), name="reset_password_done"),
     path("manage/users/learners/", manage_views.learner_list, name="learners"),
+    path("manage/users/learners/export.csv", export_views.learners_csv, name="learners_export"),
+    path("manage/users/import/", import_views.upload, name="import"),
     path("manage/users/<int:user_id>/", manage_views.record, name="record"),
     path("manage/users/<int:user_id>/details/", manage_views.details, name="details"),
     path("manage/users/<int:user_id>/disable/", manage_views.disable, name="disable"),
@@ -29,6 +31,22 @@ urlpatterns = [
         "manage/users/<int:user_id>/learner-record/",
         manage_views.dual_role_create,
         name="dual_role_create",
+    ),
+    path(
+        "manage/users/<int:user_id>/emails/<int:email_id>/retry/",
+        manage_views.email_retry,
+        name="email_retry",
+    ),
+    path(
+        "manage/users/<int:user_id>/privacy/export/",
+        privacy_views.export,
+        name="privacy_export",
+    ),
+    path("manage/users/<int:user_id>/privacy/erase/", privacy_views.erase, name="privacy_erase"),
+    path(
+        "manage/users/<int:user_id>/privacy/erase/cancel/",
+        privacy_views.erase_cancel,
+        name="privacy_erase_cancel",
     ),
     path("manage/settings/users/", manage_views.user_settings, name="settings"),
     path("manage/users/<int:user_id>/impersonate/", manage_views.impersonate, name="impersonate"),

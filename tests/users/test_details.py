@@ -263,7 +263,8 @@ class TestInvite:
             admin_client.post(url(learner, "resend-invite"), {"request_key": key})
         assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new.hire@example.com"]
         assert Invitation.objects.filter(user=learner).count() == 1
-        assert Invitation.objects.get(user=learner).sent_at is not None
+        invitation = Invitation.objects.select_related("email").get(user=learner)
+        assert invitation.email.status == "sent" and invitation.email.body == ""
         assert "Last invite sent" in admin_client.get(url(learner)).content.decode()
         path = re.search(r"http://testserver(/invite/\S+/)", mail.outbox[0].body).group(1)
         new = "orange-river-boat-31"

@@ -1,0 +1,416 @@
+"""Privacy requests: export everything we hold about a learner, and erase them.
+
+Each app contributes through the module named by `privacy_module` in its AppConfig, with
+`export(user) -> {table: [row, ...]}` and `erase(user) -> {what: count}`. This module is the
+users app's part and the orchestrator; it finds the others at run time (users imports no app).
+"""
+
+import csv
+import datetime
+import decimal
+import io
+import json
+import zipfile
+from importlib import import_module
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import audit
+from .models import (
+    AuditEvent,
+    ErasureRequest,
+    ImpersonationSession,
+    OutboundEmail,
+    ProfileValue,
+    User,
+)
+from .roles import RANK, Role, rank_of, role_of
+from .rules import can_edit_user, require, require_can_edit
+from .sessions import end_sessions
+
+CANCEL_WINDOW = datetime.timedelta(days=7)
+ERASED = "[erased]"
+ERASED_NAME = ("Erased", "learner")
+ERASE_PERMISSION = "users.erase_user"
+EXPORT_PERMISSION = "users.manage_users"
+ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
+PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone", *ADDRESS_FIELDS)
+# Keys of audit `changes` whose values are the learner's personal data.
+PERSONAL_CHANGE_KEYS = {*PERSONAL_FIELDS, "name", "full_name", "note", "notes", "reason"}
+PERSONAL_CHANGE_PREFIXES = ("reference:", "profile:", "custom_input:", "survey:")
+
+
+def erased_email(user):
+    return f"erased-{user.pk}@erased.invalid"
+
+
+def plain(value):
+    """A JSON-ready value: dates as ISO 8601, decimals and other objects as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    return str(value)
+
+
+def plain_rows(queryset, *fields, **renamed):
+    """Rows of plain values: `fields` as named, `renamed` as {column: lookup}."""
+    columns = {field: field for field in fields} | renamed
+    return [
+        {column: plain(row[lookup]) for column, lookup in columns.items()}
+        for row in queryset.values(*columns.values())
+    ]
+
+
+def privacy_modules():
+    """(app label, module) for every installed app that declares a privacy module."""
+    found = []
+    for config in apps.get_app_configs():
+        name = getattr(config, "privacy_module", None)
+        if name:
+            found.append((config.label, import_module(name)))
+    return found
+
+
+# The users app's part --------------------------------------------------------------------------
+
+
+def export(user):
+    """Profile, school-defined fields, invitations, impersonations and audit entries."""
+    profile = {field: plain(getattr(user, field)) for field in ("id", *PERSONAL_FIELDS)}
+    profile |= {
+        "role": role_of(user).label,
+        "is_active": user.is_active,
+        "date_joined": plain(user.date_joined),
+        "last_login": plain(user.last_login),
+        "invited_at": plain(user.invited_at),
+        "invite_accepted_at": plain(user.invite_accepted_at),
+    }
+    return {
+        "profile": [profile],
+        "profile_values": plain_rows(
+            ProfileValue.objects.filter(user=user).order_by("field__kind", "field__position"),
+            "value",
+            kind="field__kind",
+            key="field__key",
+            label="field__label",
+        ),
+        "invitations": plain_rows(
+            user.invitations.order_by("created_at", "id"), "created_at", "accepted_at"
+        ),
+        "emails": plain_rows(
+            OutboundEmail.objects.filter(user=user).order_by("created_at", "id"),
+            "to",
+            "subject",
+            "status",
+            "created_at",
+            "sent_at",
+        ),
+        "impersonations": plain_rows(
+            ImpersonationSession.objects.filter(learner=user).order_by("started_at", "id"),
+            "reason",
+            "started_at",
+            "ended_at",
+            "ended_by",
+            admin="admin__email",
+        ),
+        "audit_events": plain_rows(
+            AuditEvent.objects.filter(subject=user).order_by("created_at", "id"),
+            "created_at",
+            "action",
+            "changes",
+            "note",
+            actor="actor_label",
+            real_actor="real_actor_label",
+        ),
+        "erasure_requests": plain_rows(
+            ErasureRequest.objects.filter(user=user).order_by("requested_at", "id"),
+            "requested_at",
+            "reason",
+            "due_at",
+            "cancelled_at",
+            "completed_at",
+        ),
+    }
+
+
+def erase(user):
+    """Anonymise the profile: names, e-mail, phone, address, profile values; no more sign-in.
+
+    E-mails not sent yet are dropped; sent ones keep their date and subject, not the address.
+    """
+    personal = _personal_values(user)
+    unsent, _ = OutboundEmail.objects.filter(
+        user=user, status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.FAILED]
+    ).delete()
+    for email in OutboundEmail.objects.filter(user=user).only("subject"):
+        if _redact_text(email.subject, personal) != email.subject:
+            OutboundEmail.objects.filter(pk=email.pk).update(subject=ERASED)
+    OutboundEmail.objects.filter(user=user).update(to=erased_email(user), body="")
+    values_deleted, _ = ProfileValue.objects.filter(user=user).delete()
+    user.first_name, user.last_name = ERASED_NAME
+    user.email = erased_email(user)
+    user.phone = ""
+    for field in ADDRESS_FIELDS:
+        setattr(user, field, "")
+    user.password = make_password(None)
+    user.is_active = False
+    user.version += 1
+    user.save(
+        update_fields=[*PERSONAL_FIELDS, "password", "is_active", "version"],
+    )
+    end_sessions(user)
+    return {"profile_values_deleted": values_deleted, "unsent_emails_deleted": unsent}
+
+
+# Export --------------------------------------------------------------------------------------
+
+
+def _csv_text(rows):
+    if not rows:
+        return ""
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                key: json.dumps(value) if isinstance(value, dict | list) else value
+                for key, value in row.items()
+            }
+        )
+    return out.getvalue()
+
+
+def personal_data(user):
+    """Everything we hold about a learner: {app label: {table: rows}}."""
+    return {label: module.export(user) for label, module in privacy_modules()}
+
+
+@transaction.atomic
+def privacy_export(*, user, actor):
+    """A ZIP of JSON and CSV files of everything we hold about the learner."""
+    require_can_edit(actor=actor, target=user, permission=EXPORT_PERMISSION)
+    data = personal_data(user)
+    exported_at = timezone.now()
+    buffer = io.BytesIO()
+    files = 0
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "personal-data.json",
+            json.dumps(
+                {"learner_id": user.pk, "exported_at": exported_at.isoformat(), "data": data},
+                indent=2,
+                ensure_ascii=False,
+            ),
+        )
+        for label, tables in data.items():
+            for table, rows in tables.items():
+                archive.writestr(f"{label}/{table}.csv", _csv_text(rows))
+                files += 1
+        archive.writestr(
+            "README.txt",
+            "Personal data export.\n"
+            "personal-data.json holds every table; each CSV under <area>/ holds one table.\n"
+            "Cards are listed by brand, last 4 digits and expiry: we never store card numbers.\n",
+        )
+    audit.record(
+        actor=actor,
+        subject=user,
+        action="privacy.exported",
+        changes={"tables": [None, files]},
+    )
+    return buffer.getvalue()
+
+
+# Erasure -------------------------------------------------------------------------------------
+
+
+def open_request(user):
+    return (
+        ErasureRequest.objects.select_related("requested_by")
+        .filter(user=user, cancelled_at__isnull=True, completed_at__isnull=True)
+        .first()
+    )
+
+
+def privacy_context(*, subject, actor):
+    """What the Details tab's Privacy section shows (one query)."""
+    return {
+        "erasure_request": open_request(subject),
+        "may_erase": actor.has_perm(ERASE_PERMISSION)
+        and can_edit_user(actor=actor, target=subject)
+        and is_erasable(subject),
+    }
+
+
+def is_erasable(user):
+    """Only learners are erased; staff leave by losing their role first."""
+    return (
+        rank_of(user) == RANK[Role.LEARNER]
+        and not user.is_staff
+        and not user.email.endswith("@erased.invalid")
+    )
+
+
+@transaction.atomic
+def erasure_request(*, user, actor, reason):
+    """Schedule a learner's erasure in 7 days; it can be cancelled until then."""
+    require_can_edit(actor=actor, target=user, permission=ERASE_PERMISSION)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this learner is erased."})
+    if len(reason) > 500:
+        raise ValidationError({"reason": "Keep the reason under 500 characters."})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not is_erasable(user):
+        raise ValidationError("Only a learner who has not been erased yet can be erased.")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            request = ErasureRequest.objects.create(
+                user=user,
+                requested_by=actor,
+                requested_at=now,
+                reason=reason,
+                due_at=now + CANCEL_WINDOW,
+            )
+    except IntegrityError:
+        raise ValidationError("An erasure of this learner is already scheduled.") from None
+    audit.record(
+        actor=actor,
+        subject=user,
+        action="privacy.erasure_requested",
+        changes={"erasure_due": [None, request.due_at.isoformat()]},
+        note=reason,
+    )
+    return request
+
+
+@transaction.atomic
+def erasure_cancel(*, request, actor):
+    """Call off a scheduled erasure before it is done."""
+    request = ErasureRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    require_can_edit(actor=actor, target=request.user, permission=ERASE_PERMISSION)
+    require(request.is_open, "This erasure is no longer scheduled.")
+    request.cancelled_at = timezone.now()
+    request.cancelled_by = actor
+    request.save(update_fields=["cancelled_at", "cancelled_by"])
+    audit.record(
+        actor=actor,
+        subject=request.user,
+        action="privacy.erasure_cancelled",
+        changes={"erasure_due": [request.due_at.isoformat(), None]},
+    )
+    return request
+
+
+def _personal_values(user):
+    """The learner's own values to hunt for in free text (names, e-mail, phone, references)."""
+    values = {user.email, user.full_name, user.first_name, user.last_name, str(user.phone or "")}
+    values |= {getattr(user, field) for field in ADDRESS_FIELDS}
+    values |= set(ProfileValue.objects.filter(user=user).values_list("value", flat=True))
+    return sorted((value for value in values if len(value.strip()) >= 3), key=len, reverse=True)
+
+
+def _redact_text(text, personal):
+    if not isinstance(text, str) or not text:
+        return text
+    lowered = text.lower()
+    return ERASED if any(value.lower() in lowered for value in personal) else text
+
+
+def _redact_value(value, personal):
+    if isinstance(value, list):
+        return [_redact_value(item, personal) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_value(item, personal) for key, item in value.items()}
+    return _redact_text(value, personal)
+
+
+def _is_personal_key(key):
+    return key in PERSONAL_CHANGE_KEYS or key.startswith(PERSONAL_CHANGE_PREFIXES)
+
+
+def redact_subject_personal_data(user, personal):
+    """The one sanctioned rewrite of the append-only audit log: strip a learner's personal data
+    from events about them, keeping actor labels (except the learner's own), actions and times."""
+    redacted = 0
+    events = AuditEvent._base_manager.filter(subject=user).values_list(
+        "pk", "changes", "note", "actor_id", "actor_label", "real_actor_label"
+    )
+    for pk, changes, note, actor_id, actor_label, real_actor_label in events.iterator():
+        new_changes = {}
+        for key, value in (changes or {}).items():
+            if _is_personal_key(key) and isinstance(value, list):
+                new_changes[key] = [ERASED if item not in (None, "") else item for item in value]
+            else:
+                new_changes[key] = _redact_value(value, personal)
+        fields = {
+            "changes": new_changes,
+            "note": ERASED if note else note,
+            "actor_label": _redact_text(actor_label, personal),
+            "real_actor_label": _redact_text(real_actor_label, personal),
+        }
+        current = {
+            "changes": changes,
+            "note": note,
+            "actor_label": actor_label,
+            "real_actor_label": real_actor_label,
+        }
+        learner_acted = actor_id == user.pk
+        if learner_acted:
+            fields |= {"actor_label": ERASED, "ip_address": None, "user_agent": ""}
+        if learner_acted or any(fields[key] != current[key] for key in current):
+            AuditEvent._base_manager.filter(pk=pk).update(**fields)
+            redacted += 1
+    return redacted
+
+
+@transaction.atomic
+def erasure_perform(*, request, now=None):
+    """Erase a learner whose cancel window has passed (the daily job; idempotent)."""
+    now = now or timezone.now()
+    request = ErasureRequest.objects.select_for_update().select_related("user").get(pk=request.pk)
+    if not request.is_open or request.due_at > now:
+        return None
+    user = User.objects.select_for_update().get(pk=request.user_id)
+    personal = _personal_values(user)
+    changes = {}
+    for label, module in privacy_modules():
+        for what, count in (module.erase(user) or {}).items():
+            changes[f"{label}.{what}"] = [None, plain(count)]
+    changes["users.audit_events_redacted"] = [None, redact_subject_personal_data(user, personal)]
+    request.completed_at = now
+    request.save(update_fields=["completed_at"])
+    audit.record(actor=None, subject=user, action="privacy.erased", changes=changes)
+    return request
+
+
+def erasures_due(*, now=None):
+    """Open requests whose cancel window has passed, oldest first."""
+    return ErasureRequest.objects.filter(
+        cancelled_at__isnull=True, completed_at__isnull=True, due_at__lte=now or timezone.now()
+    ).order_by("due_at", "id")
+
+
+def process_due_erasures(*, now=None, log=None):
+    """Perform every due erasure, each in its own transaction; returns how many were done."""
+    done = 0
+    for request in erasures_due(now=now):
+        if erasure_perform(request=request, now=now) is not None:
+            done += 1
+            if log:
+                log(f"Erased learner {request.user_id} (request {request.pk}).")
+    return done
