@@ -69,6 +69,10 @@ class CardForm(forms.Form):
         return cleaned
 
 
+class CancelSubscriptionForm(forms.Form):
+    reason = forms.CharField(label="Reason (optional)", max_length=500, required=False)
+
+
 class RefundForm(forms.Form):
     amount = forms.DecimalField(
         label="Amount to refund",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from users.record import record_context
 
 from . import selectors, services
-from .forms import CardForm, RefundForm
+from .forms import CancelSubscriptionForm, CardForm, RefundForm
 from .gateways import PaymentError
 from .models import Card, Subscription
 
@@ -95,8 +95,13 @@ def card_remove(request, user_id, card_id):
 @require_POST
 def subscription_cancel(request, user_id, subscription_id):
     subscription = get_object_or_404(Subscription, pk=subscription_id, learner_id=user_id)
-    reason = request.POST.get("reason", "")[:500]
-    services.subscription_cancel(subscription=subscription, actor=request.user, reason=reason)
+    form = CancelSubscriptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("payments:tab", user_id=user_id)
+    services.subscription_cancel(
+        subscription=subscription, actor=request.user, reason=form.cleaned_data["reason"]
+    )
     messages.success(request, "Subscription cancelled; its access has ended.")
     return redirect("payments:tab", user_id=user_id)
 

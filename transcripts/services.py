@@ -29,6 +29,7 @@ from .pdf import transcript_pdf
 logger = logging.getLogger(__name__)
 
 MAX_NUMBER = Decimal("1000000")
+MAX_DECIMALS = 10
 
 
 def _require_perm(actor, permission, message="Your role does not allow changing these settings."):
@@ -107,7 +108,10 @@ def clean_field_value(field, text):
         raise ValidationError("Enter a number below one million.")
     if number < 0:
         raise ValidationError("Enter zero or more.")
-    return format(number.normalize(), "f")
+    number = number.normalize()
+    if number.as_tuple().exponent < -MAX_DECIMALS:
+        raise ValidationError(f"Use at most {MAX_DECIMALS} decimal places.")
+    return format(number, "f")
 
 
 def transcript_field_values_set(*, actor, field, values):

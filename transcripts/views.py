@@ -1,5 +1,6 @@
 import csv
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from .forms import CertificationSettingsForm, FieldValuesForm, TranscriptFieldFo
 from .models import TranscriptExport, TranscriptField
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MAX_CURSOR_LENGTH = 1000
 
 
 def _in_progress(request):
@@ -286,7 +288,8 @@ def field_values(request, field_id):
             else:
                 messages.success(request, f"{len(changes)} value(s) of {field.name} saved.")
                 url = reverse("transcripts:field_values", args=[field.pk])
-                return redirect(url + (f"?cursor={cursor}" if cursor else ""))
+                keep = cursor and len(cursor) <= MAX_CURSOR_LENGTH
+                return redirect(url + (f"?{urlencode({'cursor': cursor})}" if keep else ""))
         status = 400
     else:
         form = FieldValuesForm(**form_args)

@@ -50,7 +50,8 @@ def is_email(text):
 
 
 def normalise(query):
-    return " ".join(query.split()).lower()
+    # PostgreSQL text cannot hold NUL, so no stored name or e-mail contains one.
+    return " ".join(query.replace("\x00", " ").split()).lower()
 
 
 def is_short(query):

@@ -263,24 +263,8 @@ FORMS = [
 ]
 
 
-KNOWN_BUGS = {
-    "subscription_cancel": "payments/views.py:98 saves the raw POST reason: NUL -> DataError 500",
-}
-# Left out of the random fuzzing until fixed: floats such as 5e-324 hit its bug (see below).
-NOT_FUZZED_YET = {*KNOWN_BUGS, "transcript_field_values"}
-
-
 def cases(forms):
-    return [
-        pytest.param(
-            form,
-            id=form.name,
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[form.name])]
-            if form.name in KNOWN_BUGS
-            else [],
-        )
-        for form in forms
-    ]
+    return [pytest.param(form, id=form.name) for form in forms]
 
 
 def sign_in(client, world, who):
@@ -306,9 +290,7 @@ def post_and_check(client, world, form, data):
     return response
 
 
-@pytest.mark.parametrize(
-    "form", [f for f in FORMS if f.name not in NOT_FUZZED_YET], ids=lambda f: f.name
-)
+@pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
 @FUZZ
 @given(data=st.data())
 def test_a_form_never_errors_and_a_refusal_writes_nothing(world, fuzz_client, form, data):
@@ -397,10 +379,9 @@ def test_learner_search_survives_any_text(world, fuzz_client, query):
     assert response.status_code in (200, 400), query
 
 
-# Bugs found by the fuzzing above, pinned until fixed (see the report to the lead).
+# Bugs the fuzzing found (all fixed), kept as regression tests.
 
 
-@pytest.mark.xfail(strict=True, reason="users/search.py: a NUL in ?q= reaches PostgreSQL -> 500")
 @pytest.mark.parametrize("q", ["\x00", "a\x00b", "admin@school.example\x00"])
 def test_a_nul_in_the_learner_search_is_not_a_500(world, fuzz_client, q):
     sign_in(fuzz_client, world, "admin")
@@ -409,9 +390,6 @@ def test_a_nul_in_the_learner_search_is_not_a_500(world, fuzz_client, q):
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True, reason="transcripts/services.py: 1E-99 is stored as 101 digits -> DataError 500"
-)
 @pytest.mark.parametrize("value", [".000001E-93", "1e-120", "5e-324"])
 def test_a_tiny_number_in_a_transcript_field_is_refused(world, fuzz_client, value):
     form = next(f for f in FORMS if f.name == "transcript_field_values")
@@ -421,11 +399,6 @@ def test_a_tiny_number_in_a_transcript_field_is_refused(world, fuzz_client, valu
     assert response.status_code == 400
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transcripts/views.py: the raw cursor is echoed into the redirect; a long one makes "
-    "a saved change answer 400 Bad Request (DisallowedRedirect)",
-)
 def test_a_long_cursor_does_not_turn_a_saved_change_into_a_bad_request(world, fuzz_client):
     form = next(f for f in FORMS if f.name == "transcript_field_values")
     data = {f"value_{world.content.pk}": "2.5", "cursor": "\u00c5" * 17000}

@@ -125,9 +125,7 @@ def test_unknown_record_is_404(admin_client):
 
 @pytest.mark.parametrize("sort", ["name", "-name", "email", "-last_sign_in"])
 @pytest.mark.parametrize("selective,window", [(10_000, 100), (5, 1_000), (5, 30)])
-def test_every_search_strategy_gives_the_same_pages(
-    admin_client, monkeypatch, sort, selective, window
-):
+def test_every_search_strategy_gives_the_same_pages(db, monkeypatch, sort, selective, window):
     """Index path, bounded walk, and walk falling back: the same rows in the same order."""
     from users import selectors
 
