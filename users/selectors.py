@@ -24,8 +24,8 @@ PAGE_SIZE = 50
 # more: walk the display-order index (index-only) and filter, stopping at a page, which
 # for a frequent term takes a few thousand rows; at most WALK_WINDOW rows are walked
 # before falling back to the index path (the result is the same either way).
-SELECTIVE = 5_000
-WALK_WINDOW = 100_000
+SELECTIVE = 10_000
+WALK_WINDOW = 40_000
 
 SORTS = {
     "name": [("last_name", False), ("first_name", False), ("id", False)],
