@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import AuditEvent, User
+from .models import AuditEvent, ProfileField, User
 
 
 @admin.register(User)
@@ -42,3 +42,12 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProfileField)
+class ProfileFieldAdmin(admin.ModelAdmin):
+    """School-defined learner fields: reference fields, custom inputs, survey questions."""
+
+    list_display = ["label", "key", "kind", "position"]
+    list_filter = ["kind"]
+    prepopulated_fields = {"key": ["label"]}
