@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import export_views, import_views, manage_views, privacy_views, views
+from . import bulk_views, export_views, import_views, manage_views, privacy_views, views
 
 app_name = "users"
 
@@ -53,4 +53,5 @@ urlpatterns = [
     path("manage/impersonations/", manage_views.impersonation_log, name="impersonation_log"),
     path("impersonation/stop/", views.impersonation_stop, name="impersonation_stop"),
     path("invite/<str:token>/", views.accept_invite, name="accept_invite"),
+    *bulk_views.urlpatterns,
 ]

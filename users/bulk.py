@@ -1,0 +1,244 @@
+"""Bulk actions from the learners list: pick learners, apply one action to each of them.
+
+Each learner is changed by the usual service in its own transaction (one audit event each);
+a refusal for one learner is reported and the others go on.
+"""
+
+import datetime
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit, importing, services
+from .models import BulkJob, User
+from .roles import RANK, Role, rank_of
+from .rules import require
+from .selectors import learner_search
+
+ACTIONS = {
+    "disable": "Disable",
+    "enable": "Enable",
+    "assign_role": "Assign role",
+    "grant_content": "Grant content",
+    "resend_invite": "Resend invite",
+}
+# Up to this many learners are changed during the request; more go to a Celery task.
+INLINE_LIMIT = 200
+# The largest selection one bulk action takes; "all matching" counts one further to tell.
+MAX_SELECTION = 10_000
+COUNT_LIMIT = MAX_SELECTION + 1
+# Progress is written after every this many learners.
+PROGRESS_EVERY = 25
+# At most this many failures are kept with their reasons (the failed count keeps counting).
+MAX_ERRORS = 1_000
+
+
+class SelectionError(ValueError):
+    """The posted selection cannot be used (nothing selected, malformed, too many)."""
+
+
+def parse_ids(values):
+    """Positive integer ids from posted strings; SelectionError on anything else."""
+    if len(values) > MAX_SELECTION:
+        raise SelectionError(f"Select at most {MAX_SELECTION:,} learners at once.")
+    ids = []
+    for value in values:
+        value = str(value).strip()
+        if not value.isdigit() or len(value) > 18 or int(value) == 0:
+            raise SelectionError("The selection was not understood; select the learners again.")
+        ids.append(int(value))
+    return list(dict.fromkeys(ids))
+
+
+def matching_ids(*, query, disabled):
+    """Ids of the users the learners list shows for this search, at most COUNT_LIMIT of them."""
+    users = learner_search(User.objects.filter(is_active=not disabled), query)
+    return list(users.order_by("pk").values_list("pk", flat=True)[:COUNT_LIMIT])
+
+
+def resolve_selection(*, ids, all_matching, query, disabled):
+    """The ids a bulk action will touch: the ticked rows or every match of the search."""
+    if all_matching:
+        found = matching_ids(query=query, disabled=disabled)
+        if len(found) > MAX_SELECTION:
+            raise SelectionError(
+                f"More than {MAX_SELECTION:,} learners match this search: narrow it down."
+            )
+    else:
+        if not ids:
+            raise SelectionError("Select at least one learner.")
+        found = list(User.objects.filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    if not found:
+        raise SelectionError("None of the selected learners exist any more.")
+    return found
+
+
+def describe(*, action, parameters, count):
+    """What will happen, in a sentence for the confirmation page."""
+    who = f"{count:,} learner{'s' if count != 1 else ''}"
+    if action == "disable":
+        return f"Disable {who}: they will not be able to sign in, and their sessions end."
+    if action == "enable":
+        return f"Enable {who}: they will be able to sign in again."
+    if action == "assign_role":
+        return f"Give {who} the role {Role(parameters['role']).label}."
+    if action == "grant_content":
+        until = parameters.get("expires_on")
+        suffix = f" until {until}" if until else " with no expiry"
+        return f"Open “{parameters['content_label']}” to {who}{suffix}."
+    return f"Send the invitation e-mail again to {who} (those who never signed in)."
+
+
+def check_parameters(*, actor, action, parameters):
+    """Refuse an action the actor may not start at all (before anyone is touched)."""
+    require(action in ACTIONS, "Choose one of the bulk actions.")
+    if action == "assign_role":
+        require(
+            actor is None or RANK[Role(parameters["role"])] <= rank_of(actor),
+            "You may not give this role.",
+        )
+    if action == "grant_content":
+        handler = importing.grant_handler()
+        require(handler is not None, "Content grants are not available.")
+        require(
+            actor is None or not handler.permission or actor.has_perm(handler.permission),
+            "Your role does not allow granting content.",
+        )
+
+
+def bulk_job_start(*, actor, action, parameters, user_ids):
+    """Record a bulk action; small ones run now, larger ones in a Celery task after commit."""
+    check_parameters(actor=actor, action=action, parameters=parameters)
+    require(0 < len(user_ids) <= MAX_SELECTION, "Select between 1 and 10,000 learners.")
+    with transaction.atomic():
+        job = BulkJob.objects.create(
+            actor=actor,
+            action=action,
+            parameters=parameters,
+            user_ids=list(user_ids),
+            total=len(user_ids),
+        )
+        audit.record(
+            actor=actor,
+            subject=None,
+            action="bulk.started",
+            changes={"action": [None, ACTIONS[action]], "learners": [None, job.total]},
+        )
+        if job.total > INLINE_LIMIT:
+            from .bulk_tasks import run_bulk_job
+
+            transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
+    if job.total <= INLINE_LIMIT:
+        job = bulk_job_run(job_id=job.pk)
+    return job
+
+
+def bulk_job_run(*, job_id):
+    """Apply the job to each learner not yet done, a chunk at a time.
+
+    Each chunk holds the job's row lock and commits with its progress, so a redelivered or
+    duplicated task resumes where the last commit left off and never counts anyone twice.
+    Each learner's change is its own atomic block inside the chunk.
+    """
+    while True:
+        with transaction.atomic():
+            job = BulkJob.objects.select_for_update().filter(pk=job_id).first()
+            if job is None or job.status == BulkJob.Status.DONE:
+                return job
+            processed = job.done + job.failed
+            chunk = job.user_ids[processed : processed + PROGRESS_EVERY]
+            actor = User.objects.filter(pk=job.actor_id).first() if job.actor_id else None
+            if job.actor_id and (actor is None or not actor.is_active):
+                _fail_rest(job, "The person who started this is no longer active.")
+                chunk = []
+            if not chunk:
+                job.status, job.finished_at = BulkJob.Status.DONE, timezone.now()
+                job.save(update_fields=["status", "finished_at", "failed", "errors"])
+                return job
+            _run_chunk(job, chunk, actor)
+            job.status = BulkJob.Status.RUNNING
+            job.save(update_fields=["status", "done", "failed", "errors"])
+
+
+def _run_chunk(job, chunk, actor):
+    users = User.objects.in_bulk(chunk)
+    for user_id in chunk:
+        user = users.get(user_id)
+        reason = (
+            "This user no longer exists."
+            if user is None
+            else apply_one(action=job.action, user=user, actor=actor, job=job)
+        )
+        if reason is None:
+            job.done += 1
+            continue
+        job.failed += 1
+        if len(job.errors) < MAX_ERRORS:
+            email = user.email if user is not None else ""
+            job.errors.append({"user_id": user_id, "email": email, "reason": reason})
+
+
+def _fail_rest(job, reason):
+    job.failed = job.total - job.done
+    job.errors.append({"user_id": None, "email": "", "reason": reason})
+
+
+def apply_one(*, action, user, actor, job):
+    """Apply the job's action to one learner; None when it worked, else the reason why not."""
+    step = STEPS.get(action)
+    if step is None:
+        return "Unknown action."
+    try:
+        with transaction.atomic():
+            step(user=user, actor=actor, job=job)
+    except PermissionDenied as refused:
+        return str(refused) or "You are not allowed to do this."
+    except ValidationError as invalid:
+        return " ".join(invalid.messages)
+    except services.StaleRecord:
+        return "The record changed during the bulk action; try again."
+    except ObjectDoesNotExist:
+        return "This user no longer exists."
+    return None
+
+
+def role_assign(*, user, actor, role):
+    """Give one learner a role (the Details tab's service: the actor's own limits apply)."""
+    return services.user_update_details(
+        user=user, actor=actor, expected_version=user.version, profile={}, role=role
+    )
+
+
+def content_grant(*, user, actor, parameters):
+    """Open one content item, found by its slug through the registered grant handler."""
+    handler = importing.grant_handler()
+    require(handler is not None, "Content grants are not available.")
+    item = handler.find([parameters["content"]]).get(parameters["content"])
+    if item is None:
+        raise ValidationError("This content no longer exists.")
+    expires_on = parameters.get("expires_on")
+    expires_on = datetime.date.fromisoformat(expires_on) if expires_on else None
+    return handler.grant(user=user, item=item, expires_on=expires_on, actor=actor)
+
+
+STEPS = {
+    "disable": lambda *, user, actor, job: services.user_disable(
+        user=user, actor=actor, reason="Bulk action"
+    ),
+    "enable": lambda *, user, actor, job: services.user_enable(
+        user=user, actor=actor, reason="Bulk action"
+    ),
+    "assign_role": lambda *, user, actor, job: role_assign(
+        user=user, actor=actor, role=job.parameters["role"]
+    ),
+    "grant_content": lambda *, user, actor, job: content_grant(
+        user=user, actor=actor, parameters=job.parameters
+    ),
+    "resend_invite": lambda *, user, actor, job: services.invite_send(
+        user=user,
+        actor=actor,
+        request_key=f"bulk:{job.pk}:{user.pk}",
+        link_base=job.parameters.get("link_base", ""),
+    ),
+}
