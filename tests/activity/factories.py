@@ -1,17 +1,9 @@
 import factory
 from django.utils import timezone
 
-from access.models import Content
 from activity.models import Assessment, Attempt, AwardType, CertificateTemplate
+from tests.access.factories import ContentFactory
 from tests.factories import LearnerFactory
-
-
-class ContentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Content
-
-    title = factory.Sequence(lambda n: f"Course {n}")
-    slug = factory.Sequence(lambda n: f"course-{n}")
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):

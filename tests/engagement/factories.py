@@ -1,17 +1,10 @@
 import factory
 from django.utils import timezone
 
-from access.models import Content, LearningPath, LearningPathItem
+from access.models import LearningPath, LearningPathItem
 from access.services import access_grant
 from engagement.models import ContentAction, Progress
-
-
-class ContentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Content
-
-    title = factory.Sequence(lambda n: f"Course {n:03d}")
-    slug = factory.Sequence(lambda n: f"eng-course-{n:03d}")
+from tests.access.factories import ContentFactory
 
 
 class LearningPathFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,8 @@
 import factory
 
-from access.models import Content, LearningPath, SubscriptionPlan
+from access.models import LearningPath, SubscriptionPlan
 from payments import services
+from tests.access.factories import ContentFactory
 from tests.factories import LearnerFactory
 
 VISA = "4242424242424242"
@@ -9,14 +10,6 @@ MASTERCARD = "5555555555554444"
 DECLINED = "4000000000000002"
 EXPIRED = "4000000000000069"
 CHARGE_FAILS = "4000000000000341"
-
-
-class ContentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Content
-
-    title = factory.Sequence(lambda n: f"Course {n}")
-    slug = factory.Sequence(lambda n: f"course-{n}")
 
 
 class LearningPathFactory(factory.django.DjangoModelFactory):
