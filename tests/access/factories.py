@@ -40,9 +40,15 @@ class LearningPathFactory(factory.django.DjangoModelFactory):
 class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SubscriptionPlan
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Plan {n:03d}")
     slug = factory.Sequence(lambda n: f"plan-{n:03d}")
+
+    @factory.post_generation
+    def contents(obj, create, extracted, **kwargs):
+        if extracted:
+            obj.contents.set(extracted)
 
 
 class PanoramaFactory(factory.django.DjangoModelFactory):

@@ -1,8 +1,5 @@
-import factory
-
-from access.models import LearningPath, SubscriptionPlan
 from payments import services
-from tests.access.factories import ContentFactory
+from tests.access.factories import ContentFactory, LearningPathFactory, PlanFactory  # noqa: F401
 from tests.factories import LearnerFactory
 
 VISA = "4242424242424242"
@@ -10,28 +7,6 @@ MASTERCARD = "5555555555554444"
 DECLINED = "4000000000000002"
 EXPIRED = "4000000000000069"
 CHARGE_FAILS = "4000000000000341"
-
-
-class LearningPathFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = LearningPath
-
-    title = factory.Sequence(lambda n: f"Path {n}")
-    slug = factory.Sequence(lambda n: f"path-{n}")
-
-
-class PlanFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = SubscriptionPlan
-        skip_postgeneration_save = True
-
-    name = factory.Sequence(lambda n: f"Plan {n}")
-    slug = factory.Sequence(lambda n: f"plan-{n}")
-
-    @factory.post_generation
-    def contents(obj, create, extracted, **kwargs):
-        if extracted:
-            obj.contents.set(extracted)
 
 
 def add_card(user, number=VISA, *, actor=None, exp_year=2031, **kwargs):

@@ -1,21 +1,17 @@
 """A worker process killed mid-render (SIGKILL) leaves the export retryable, not stuck."""
 
 import datetime
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from lms.celery import app as celery_app
 from tests.factories import AdminFactory, LearnerFactory
 from tests.transcripts.test_tab import fill
+from tests.workers import start_worker_process, wait_for
 from transcripts import services
 from transcripts.models import STALE_RENDERING_AFTER, TranscriptExport
 
@@ -26,49 +22,11 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
 def worker_process(tmp_path):
     """A real `celery worker` process on the test database; killed by the test."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
-            f":{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
     celery_app.control.purge()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = start_worker_process(MEDIA_ROOT=str(tmp_path / "media"))
     yield process
     if process.poll() is None:
         process.kill()

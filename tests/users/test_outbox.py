@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from lms.celery import app as celery_app
 from tests.factories import AdminFactory, LearnerFactory
+from tests.workers import child_database_url, start_worker_process, wait_for
 from users import outbox, services
 from users.models import OutboundEmail
 
@@ -162,53 +163,11 @@ class TestOutbox:
         assert response.status_code == 404
 
 
-def database_url():
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
 def start_worker(smtp_port, redis_url=None):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "OUTBOX_LEASE_SECONDS": "2",
-    }
+    env = {"EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "OUTBOX_LEASE_SECONDS": "2"}
     if redis_url:
         env["REDIS_URL"] = redis_url
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "lms",
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.environ.get("OUTBOX_WORKER_LOG", os.devnull), "a"),  # noqa: SIM115
-    )
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    return start_worker_process(**env)
 
 
 @pytest.fixture
@@ -281,7 +240,7 @@ def test_broker_down_during_the_request_then_the_mail_goes_out(smtp, real_broker
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": child_database_url(),
         "REDIS_URL": f"redis://127.0.0.1:{port}/0",
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
     }
