@@ -671,7 +671,7 @@ def _bulk_insert(model, rows, *, returning_ids=False, progress=None, label=""):
     """Insert dict rows (attname: value; others take the field's default); ids if asked."""
     if not rows:
         return []
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
     defaults = {f.attname: f.get_default() for f in fields}
     if connection.vendor != "postgresql":
         objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)

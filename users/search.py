@@ -1,19 +1,22 @@
-"""Learner search: one expression, one trigram index on PostgreSQL, a plain fallback elsewhere.
+"""Learner search: one stored column, one trigram index on PostgreSQL, a plain scan elsewhere.
 
-The index (migration 0007) covers exactly `SearchText()`, so a fragment of three or more
-characters is a GIN trigram lookup. Shorter terms match word prefixes only (B-tree indexes
-with text_pattern_ops), and a complete e-mail address is an equality lookup.
+`User.search_text` is "e-mail first last", lower-cased, computed by the database
+(`SearchText`). A fragment of three or more characters matches anywhere in it (a GIN
+trigram lookup, migration 0012); a shorter one matches the start of the e-mail or of a
+word of the name; a complete e-mail address is an equality lookup. The display-order
+indexes carry search_text too, so a frequent term can be found by walking them in order
+without reading the table (see selectors.learner_page).
 """
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import BooleanField, F, Func, Q, TextField, Value
+from django.db.models import F, Func, Q, TextField
 
 MIN_FRAGMENT = 3
 
 
 class SearchText(Func):
-    """LOWER(email || ' ' || first_name || ' ' || last_name): what the trigram index covers."""
+    """LOWER(email || ' ' || first_name || ' ' || last_name): the stored search column."""
 
     template = "LOWER(%(expressions)s)"
     arg_joiner = " || ' ' || "
@@ -21,19 +24,6 @@ class SearchText(Func):
 
     def __init__(self):
         super().__init__(F("email"), F("first_name"), F("last_name"))
-
-
-class Like(Func):
-    """`expression LIKE pattern`, written out so the planner matches the index expression."""
-
-    template = "%(expressions)s"
-    arg_joiner = " LIKE "
-    output_field = BooleanField()
-
-
-class LowerColumn(Func):
-    template = "LOWER(%(expressions)s)"
-    output_field = TextField()
 
 
 def escape_like(text):
@@ -58,36 +48,34 @@ def is_short(query):
     return 0 < len(normalise(query)) < MIN_FRAGMENT
 
 
+def is_exact(query):
+    return is_email(normalise(query))
+
+
+def _patterns(term):
+    """The LIKE patterns over search_text, OR'd, for a normalised term that is no e-mail."""
+    if len(term) < MIN_FRAGMENT:
+        # The start of the e-mail, or of any word of the name (words follow a space).
+        return [escape_like(term) + "%", "% " + escape_like(term) + "%"]
+    return ["%" + escape_like(term) + "%"]
+
+
 def matching(query):
-    """The filter for a search term (an expression or Q), or None for no filter."""
+    """The filter for a search term (a Q), or None for no filter."""
     term = normalise(query)
     if not term:
         return None
     if is_email(term):
         return Q(email=term)
     if len(term) < MIN_FRAGMENT:
-        prefix = Value(escape_like(term) + "%")
-        return (
-            Q(Like(LowerColumn(F("first_name")), prefix))
-            | Q(Like(LowerColumn(F("last_name")), prefix))
-            | Q(Like(F("email"), prefix))
-        )
-    return Q(Like(SearchText(), Value("%" + escape_like(term) + "%")))
+        return Q(search_text__startswith=term) | Q(search_text__contains=" " + term)
+    return Q(search_text__contains=term)
 
 
 def sql_condition(query, alias):
-    """The same filter as `matching`, as SQL over a subquery's columns: (sql, params)."""
+    """`matching` as PostgreSQL over a subquery's search_text column: (sql, params)."""
     term = normalise(query)
     if is_email(term):
         return f"{alias}.email = %s", [term]
-    if len(term) < MIN_FRAGMENT:
-        prefix = escape_like(term) + "%"
-        return (
-            f"(LOWER({alias}.first_name) LIKE %s OR LOWER({alias}.last_name) LIKE %s "
-            f"OR {alias}.email LIKE %s)",
-            [prefix, prefix, prefix],
-        )
-    return (
-        f"LOWER({alias}.email || ' ' || {alias}.first_name || ' ' || {alias}.last_name) LIKE %s",
-        ["%" + escape_like(term) + "%"],
-    )
+    patterns = _patterns(term)
+    return "(" + " OR ".join(f"{alias}.search_text LIKE %s" for _ in patterns) + ")", patterns

@@ -1,5 +1,7 @@
 """Read queries for the /manage/ user pages, each a fixed number of queries."""
 
+import json
+
 from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import Value
@@ -17,15 +19,22 @@ from .models import (
     UserSettings,
 )
 from .paging import keyset_bounds, keyset_page, page_of
+from .roles import role_annotations, role_group_names
 
 PAGE_SIZE = 50
-# Strategy for a search on PostgreSQL, chosen by a cheap probe of the match count:
-# fewer than SELECTIVE matches: the trigram (or prefix) index finds them all, then sort;
-# more: walk the display-order index (index-only) and filter, stopping at a page, which
-# for a frequent term takes a few thousand rows; at most WALK_WINDOW rows are walked
-# before falling back to the index path (the result is the same either way).
-SELECTIVE = 10_000
-WALK_WINDOW = 40_000
+# A search on PostgreSQL finds a page of ids one of two ways (the rows are the same either
+# way; only the cost differs):
+# - walk: the display-order index from the cursor, index-only (it carries search_text),
+#   filtered, stopping at a page. About 0.18 us per row walked, so cheap when matches are
+#   frequent and spread over the list; useless when they cluster far down it.
+# - index: every match through the trigram index, then sort. About FULL_PER_WALKED times
+#   as costly per match as the walk is per row, so cheap for rare terms.
+# The planner's estimate of the match count (statistics target 1000 on search_text, set
+# in migration 0012) prices both; the walk gets a budget no larger than the index path's
+# cost (at most LONG_WALK rows) and the index path finishes if the walk runs out, so a
+# bad estimate costs at most about twice the cheaper way.
+FULL_PER_WALKED = 6
+LONG_WALK = 150_000
 
 SORTS = {
     "name": [("last_name", False), ("first_name", False), ("id", False)],
@@ -40,6 +49,7 @@ SORT_KINDS = {
     "email": ["str", "int"],
     "last_sign_in": ["datetime", "int"],
 }
+LIST_COLUMNS = ["id", "email", "first_name", "last_name", "is_active", "last_login", "date_joined"]
 
 
 def learner_search(queryset, query):
@@ -48,9 +58,9 @@ def learner_search(queryset, query):
     return queryset if condition is None else queryset.filter(condition)
 
 
-def _match_count_up_to(users, condition, limit):
-    """How many users match, counting no further than `limit` (uses the search indexes)."""
-    return users.filter(condition).values("pk")[:limit].count()
+def _list_rows(users):
+    """Only what the list shows, the role included (no prefetch, no extra query)."""
+    return users.only(*LIST_COLUMNS).annotate(**role_annotations())
 
 
 def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAGE_SIZE):
@@ -65,28 +75,38 @@ def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAG
     if condition is None or connection.vendor != "postgresql":
         if condition is not None:
             users = users.filter(condition)
-        return keyset_page(
-            users.prefetch_related("groups"), order=order, kinds=kinds, cursor=cursor, size=size
-        )
-    return _search_page(users, query, condition, order=order, kinds=kinds, cursor=cursor, size=size)
+        page = keyset_page(_list_rows(users), order=order, kinds=kinds, cursor=cursor, size=size)
+    else:
+        page = _search_page(users, query, condition, order, kinds, cursor, size)
+    for user in page.rows:
+        user._role_group_names = role_group_names(user)
+    return page
 
 
-def _search_page(users, query, condition, *, order, kinds, cursor, size):
-    """A search on PostgreSQL: find the page's ids by the cheaper strategy, then the rows."""
-    exact = search.is_email(search.normalise(query))
-    dense = not exact and _match_count_up_to(users, condition, SELECTIVE) >= SELECTIVE
+def _search_page(users, query, condition, order, kinds, cursor, size):
+    """A search on PostgreSQL: the page's ids by the cheapest strategy, then its rows."""
     bounded, ordering, forward, decoded = keyset_bounds(
         users, order=order, kinds=kinds, cursor=cursor
     )
-    ids = None
+    if search.is_exact(query):
+        ids = list(
+            bounded.filter(condition).order_by(*ordering).values_list("pk", flat=True)[: size + 1]
+        )
+    else:
+        ids = _search_ids(bounded, query, condition, order, ordering, size)
+    found = {user.pk: user for user in _list_rows(users.filter(pk__in=ids))}
+    rows = [found[pk] for pk in ids if pk in found]
+    return page_of(rows, order=order, forward=forward, decoded=decoded, size=size)
+
+
+def _search_ids(bounded, query, condition, order, ordering, size):
     with transaction.atomic(), connection.cursor() as db:
-        if dense:
-            # Many matches: walk the display-order index (index-only) and filter it.
+        window = _walk_budget(db, bounded, condition, size)
+        ids = None
+        if window:
             db.execute("SET LOCAL enable_bitmapscan = off")
-            ids = _ids_in_window(db, bounded, query, order, ordering, size)
+            ids = _walk(db, bounded, query, order, ordering, size, window)
         if ids is None:
-            # Few matches (or too few near the start): fetch them all through the search
-            # index, then sort them.
             db.execute("SET LOCAL enable_bitmapscan = on")
             db.execute("SET LOCAL enable_indexscan = off")
             ids = list(
@@ -94,27 +114,55 @@ def _search_page(users, query, condition, *, order, kinds, cursor, size):
                 .order_by(*ordering)
                 .values_list("pk", flat=True)[: size + 1]
             )
-    found = {user.pk: user for user in users.filter(pk__in=ids).prefetch_related("groups")}
-    rows = [found[pk] for pk in ids if pk in found]
-    return page_of(rows, order=order, forward=forward, decoded=decoded, size=size)
+        # Leave the planner as it was for the rest of an outer transaction.
+        db.execute("SET LOCAL enable_bitmapscan = on")
+        db.execute("SET LOCAL enable_indexscan = on")
+    return ids
 
 
-def _ids_in_window(db, bounded, query, order, ordering, size):
-    """Ids of the first matches among the next WALK_WINDOW users in display order.
+def _estimate(db, queryset):
+    sql, params = queryset.values("pk").query.sql_with_params()
+    db.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    plan = db.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
 
-    None when the window holds less than a page (the caller then searches everything).
-    """
-    columns = ["id", "email", "first_name", "last_name", *(name for name, _ in order)]
-    window = bounded.order_by(*ordering).values(*dict.fromkeys(columns))[:WALK_WINDOW]
-    window_sql, window_params = window.query.sql_with_params()
-    where, where_params = search.sql_condition(query, "w")
-    order_sql = ", ".join(
-        f"w.{name.lstrip('-')} {'DESC' if name.startswith('-') else 'ASC'}" for name in ordering
+
+def _walk_budget(db, bounded, condition, size):
+    """How many rows to walk before taking the index path (0: take it at once)."""
+    matches = _estimate(db, bounded.filter(condition))
+    rows = _estimate(db, bounded)
+    if matches < 1 or rows < 1:
+        return 0
+    expected_walk = (size + 1) * rows / matches
+    budget = min(LONG_WALK, FULL_PER_WALKED * matches)
+    return int(budget) if expected_walk < budget else 0
+
+
+def _order_sql(alias, ordering):
+    return ", ".join(
+        f"{alias}.{name.lstrip('-')} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in ordering
     )
+
+
+def _walk(db, bounded, query, order, ordering, size, window):
+    """Ids of the first matches among the next `window` users in display order.
+
+    None when the window holds less than a page.
+    """
+    if window <= 0:
+        return None
+    columns = dict.fromkeys(["id", "search_text", *(name for name, _ in order)])
+    walked = bounded.order_by(*ordering).values(*columns)[:window]
+    walked_sql, walked_params = walked.query.sql_with_params()
+    where, where_params = search.sql_condition(query, "w")
     # Only constants and Django-compiled SQL are interpolated; the search term is a parameter.
     db.execute(
-        f"SELECT w.id FROM ({window_sql}) w WHERE {where} ORDER BY {order_sql} LIMIT %s",  # noqa: S608
-        [*window_params, *where_params, size + 1],
+        f"SELECT w.id FROM ({walked_sql}) w WHERE {where} "  # noqa: S608
+        f"ORDER BY {_order_sql('w', ordering)} LIMIT %s",
+        [*walked_params, *where_params, size + 1],
     )
     ids = [row[0] for row in db.fetchall()]
     return ids if len(ids) > size else None
