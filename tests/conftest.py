@@ -10,8 +10,10 @@ from tests.factories import AdminFactory, LearnerFactory, SupportFactory  # noqa
 
 @pytest.fixture(autouse=True)
 def _fast_tests(settings):
-    """A fast hasher, and tasks run in-process unless a test starts a real worker."""
+    """A fast hasher, tasks in-process unless a test starts a real worker, and templates
+    that may not query the database (whatever DEBUG an .env sets)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TEMPLATE_QUERIES_FORBIDDEN = True
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True

@@ -3,7 +3,7 @@
 import json
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 
@@ -100,72 +100,75 @@ def _search_page(users, query, condition, order, kinds, cursor, size):
 
 
 def _search_ids(bounded, query, condition, order, ordering, size):
-    with transaction.atomic(), connection.cursor() as db:
+    """The page's ids: one estimate, then one statement that walks and, only if the walk
+    runs out, takes the index path (so the page always costs the same queries)."""
+    with connection.cursor() as db:
         window = _walk_budget(db, bounded, condition, size)
-        ids = None
-        if window:
-            db.execute("SET LOCAL enable_bitmapscan = off")
-            ids = _walk(db, bounded, query, order, ordering, size, window)
-        if ids is None:
-            db.execute("SET LOCAL enable_bitmapscan = on")
-            db.execute("SET LOCAL enable_indexscan = off")
-            ids = list(
-                bounded.filter(condition)
-                .order_by(*ordering)
-                .values_list("pk", flat=True)[: size + 1]
-            )
-        # Leave the planner as it was for the rest of an outer transaction.
-        db.execute("SET LOCAL enable_bitmapscan = on")
-        db.execute("SET LOCAL enable_indexscan = on")
-    return ids
+        keys = [name for name, _ in order]
+        everything_sql, everything_params = (
+            bounded.filter(condition).values(*dict.fromkeys(["id", *keys])).query.sql_with_params()
+        )
+        select = ", ".join(dict.fromkeys(["id", *keys]))
+        walked_sql, walked_params = f"SELECT {select} FROM everything WHERE false", []  # noqa: S608
+        if window > 0:
+            walked_sql, walked_params = _walk_sql(bounded, query, keys, ordering, size, window)
+        # Only constants and Django-compiled SQL are interpolated; the term is a parameter.
+        # A materialized CTE is computed only if read, and the one-time filter
+        # (SELECT COUNT(*) FROM walked) reads `everything` only when the walk fell short.
+        db.execute(
+            f"WITH everything AS MATERIALIZED ({everything_sql}), "  # noqa: S608
+            f"walked AS ({walked_sql}) "
+            f"SELECT {select} FROM walked WHERE (SELECT COUNT(*) FROM walked) > %s "
+            f"UNION ALL "
+            f"SELECT {select} FROM (SELECT {select} FROM everything "
+            f"ORDER BY {_order_sql('everything', ordering)} LIMIT %s) page "
+            f"WHERE (SELECT COUNT(*) FROM walked) <= %s "
+            f"ORDER BY {_order_sql('', ordering)}",
+            [*everything_params, *walked_params, size, size + 1, size],
+        )
+        return [row[0] for row in db.fetchall()]
 
 
-def _estimate(db, queryset):
-    sql, params = queryset.values("pk").query.sql_with_params()
-    db.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-    plan = db.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return plan[0]["Plan"]["Plan Rows"]
+def _order_sql(alias, ordering):
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(
+        f"{prefix}{name.lstrip('-')} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in ordering
+    )
+
+
+def _walk_sql(bounded, query, keys, ordering, size, window):
+    """The first matches among the next `window` users in display order, in that order
+    (an index-only scan of a covering display-order index, filtered)."""
+    columns = dict.fromkeys(["id", "search_text", *keys])
+    walked = bounded.order_by(*ordering).values(*columns)[:window]
+    walked_sql, walked_params = walked.query.sql_with_params()
+    where, where_params = search.sql_condition(query, "w")
+    select = ", ".join(f"w.{name}" for name in dict.fromkeys(["id", *keys]))
+    return (
+        f"SELECT {select} FROM ({walked_sql}) w WHERE {where} "  # noqa: S608
+        f"ORDER BY {_order_sql('w', ordering)} LIMIT %s",
+        [*walked_params, *where_params, size + 1],
+    )
 
 
 def _walk_budget(db, bounded, condition, size):
     """How many rows to walk before taking the index path (0: take it at once)."""
-    matches = _estimate(db, bounded.filter(condition))
-    rows = _estimate(db, bounded)
+    rows_sql, rows_params = bounded.values("pk").query.sql_with_params()
+    matches_sql, matches_params = bounded.filter(condition).values("pk").query.sql_with_params()
+    db.execute(
+        f"EXPLAIN (FORMAT JSON) {rows_sql} UNION ALL {matches_sql}",
+        [*rows_params, *matches_params],
+    )
+    plan = db.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    rows, matches = (branch["Plan Rows"] for branch in plan[0]["Plan"]["Plans"])
     if matches < 1 or rows < 1:
         return 0
     expected_walk = (size + 1) * rows / matches
     budget = min(LONG_WALK, FULL_PER_WALKED * matches)
     return int(budget) if expected_walk < budget else 0
-
-
-def _order_sql(alias, ordering):
-    return ", ".join(
-        f"{alias}.{name.lstrip('-')} {'DESC' if name.startswith('-') else 'ASC'}"
-        for name in ordering
-    )
-
-
-def _walk(db, bounded, query, order, ordering, size, window):
-    """Ids of the first matches among the next `window` users in display order.
-
-    None when the window holds less than a page.
-    """
-    if window <= 0:
-        return None
-    columns = dict.fromkeys(["id", "search_text", *(name for name, _ in order)])
-    walked = bounded.order_by(*ordering).values(*columns)[:window]
-    walked_sql, walked_params = walked.query.sql_with_params()
-    where, where_params = search.sql_condition(query, "w")
-    # Only constants and Django-compiled SQL are interpolated; the search term is a parameter.
-    db.execute(
-        f"SELECT w.id FROM ({walked_sql}) w WHERE {where} "  # noqa: S608
-        f"ORDER BY {_order_sql('w', ordering)} LIMIT %s",
-        [*walked_params, *where_params, size + 1],
-    )
-    ids = [row[0] for row in db.fetchall()]
-    return ids if len(ids) > size else None
 
 
 def record_tabs():
