@@ -12,8 +12,9 @@ for each kind of query, prints p50/p95 side by side with Django admin's user cha
 (`search_fields = email, first_name, last_name`, its default order), the ratio of the
 p50s, our page's queries alone (the selector: the floor under the request), and the
 planner's own plan for the same search (what the page would cost without our choice of
-strategy), and whether the issue's targets are met (p95 <= 50 ms, >= 50x Django admin). `--wrk` also runs wrk (4 connections, 30 s) against gunicorn for the
-learner list and a user-record tab (apt-get install wrk first).
+strategy), and whether the issue's targets are met (p95 <= 50 ms, >= 50x Django admin).
+`--wrk` also runs wrk (4 connections, 30 s) against gunicorn for the learner list and a
+user-record tab (apt-get install wrk first).
 """
 
 import argparse
