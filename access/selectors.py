@@ -41,6 +41,17 @@ GRANT_KINDS = ["datetime", "int"]
 SECTIONS = {"content": "content", "paths": "learning_path", "plans": "plan"}
 
 
+# What each list draws of a grant. Only content grants have a parent (the learning path or
+# plan grant that opened them). Joining every relation in every list costs more to plan
+# (about 10 ms a query with nine tables) than to run, so each list joins what it shows.
+SECTION_RELATED = {
+    "content": ("content", "granted_by", "parent__learning_path", "parent__plan"),
+    "paths": ("learning_path", "granted_by"),
+    "plans": ("plan", "granted_by"),
+    "archive": ("content", "learning_path", "plan"),
+}
+
+
 def _grant_rows(user):
     return AccessGrant.objects.filter(user=user).select_related(
         "content",
@@ -75,12 +86,16 @@ def access_tab(user, *, cursors=None, size=PAGE_SIZE):
     """Everything the Access tab draws, in a fixed number of queries whatever the history."""
     cursors = cursors or {}
     now = timezone.now()
-    current = _grant_rows(user).filter(pk__in=current_grants(user, now=now).values("pk"))
+    current = current_grants(user, now=now)
     sections = {
-        name: _page(current.filter(**{f"{field}__isnull": False}), cursors.get(name), size)
+        name: _page(
+            current.filter(**{f"{field}__isnull": False}).select_related(*SECTION_RELATED[name]),
+            cursors.get(name),
+            size,
+        )
         for name, field in SECTIONS.items()
     }
-    archive_rows = _grant_rows(user).filter(pk__in=archived_grants(user, now=now).values("pk"))
+    archive_rows = archived_grants(user, now=now).select_related(*SECTION_RELATED["archive"])
     sections["archive"] = _page(archive_rows, cursors.get("archive"), size)
     seats = list(
         SublicenseSeat.objects.filter(user=user)
@@ -102,9 +117,12 @@ def access_tab(user, *, cursors=None, size=PAGE_SIZE):
 
 def catalog_choices(limit=1000):
     """The picker's options: [(label, value)] for content, learning paths and plans."""
+    kinds = dict(Content.Kind.choices)
     options = [
-        (f"{c.title} ({c.get_kind_display()})", f"{c.title} [content:{c.slug}]")
-        for c in Content.objects.filter(is_published=True).only("title", "slug", "kind")[:limit]
+        (f"{title} ({kinds.get(kind, kind)})", f"{title} [content:{slug}]")
+        for title, slug, kind in Content.objects.filter(is_published=True).values_list(
+            "title", "slug", "kind"
+        )[:limit]
     ]
     options += [
         (f"{p.title} (Learning path)", f"{p.title} [path:{p.slug}]")

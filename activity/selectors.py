@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from access.models import Content
 from access.selectors import accessible_contents
@@ -77,8 +78,13 @@ class ActivityTab:
 
 def attempt_groups(*, user, cursor=None, size=ATTEMPTS_PAGE_SIZE):
     """(groups, page): one page of attempts, grouped per assessment, newest first in each."""
+    same_assessment = Attempt.objects.filter(learner=user, assessment=OuterRef("assessment_id"))
     attempts = Attempt.objects.filter(learner=user).annotate(
-        assessment_title=F("assessment__title")
+        assessment_title=F("assessment__title"),
+        # Each row carries its assessment's usage (a count on the learner's attempts index),
+        # so the page is one query whether it is empty or full.
+        assessment_total=_count(same_assessment),
+        assessment_used=_count(same_assessment.filter(forgiven_at__isnull=True)),
     )
     page = keyset_page(
         attempts.select_related("assessment__content", "forgiven_by"),
@@ -87,27 +93,23 @@ def attempt_groups(*, user, cursor=None, size=ATTEMPTS_PAGE_SIZE):
         cursor=cursor,
         size=size,
     )
-    assessment_ids = {attempt.assessment_id for attempt in page.rows}
-    usage = {
-        row["assessment_id"]: row
-        for row in Attempt.objects.filter(learner=user, assessment_id__in=assessment_ids)
-        .values("assessment_id")
-        .annotate(total=Count("id"), used=Count("id", filter=Q(forgiven_at__isnull=True)))
-        .order_by()
-    }
     groups = []
     for _, rows in groupby(page.rows, key=lambda attempt: attempt.assessment_id):
         rows = list(rows)
-        stats = usage.get(rows[0].assessment_id, {})
         groups.append(
             AssessmentAttempts(
                 assessment=rows[0].assessment,
                 attempts=rows,
-                used=stats.get("used", 0),
-                total=stats.get("total", 0),
+                used=rows[0].assessment_used,
+                total=rows[0].assessment_total,
             )
         )
     return groups, page
+
+
+def _count(attempts):
+    counted = attempts.order_by().values("assessment_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def held_certificates(*, user, cursor=None, size=CERTIFICATES_PAGE_SIZE):

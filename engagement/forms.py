@@ -3,7 +3,7 @@ from datetime import date
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from access.models import Content
@@ -21,25 +21,24 @@ IMPERSONATED_CHOICES = [
 
 
 class PlainSelect(forms.Select):
-    """A <select> drawn in Python: the catalog can hold hundreds of options per page view."""
+    """A <select> drawn in Python: the catalog can hold a thousand options per page view.
+
+    Flat choices only (no groups). Django's per-option dicts and templates, or even
+    format_html per option, cost more than the rest of the page.
+    """
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    option["value"],
-                    mark_safe(" selected") if option["selected"] else "",
-                    option["label"],
-                )
-                for _, group, _ in widget["optgroups"]
-                for option in group
-            ),
+        selected = {str(v) for v in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(option_value)}"'
+            f"{' selected' if str(option_value) in selected else ''}>{escape(label)}</option>"
+            for option_value, label in self.choices
         )
         return format_html(
-            '<select name="{}"{}>{}</select>', widget["name"], flatatt(widget["attrs"]), options
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe(options),  # noqa: S308 - every value and label is escaped above
         )
 
 
@@ -136,7 +135,10 @@ def report_contents():
 
 
 class ContentChoiceForm(forms.Form):
-    """A form acting on one of the learner's content items (choices given by the view)."""
+    """A form acting on one of the learner's content items.
+
+    `contents`: [(id, title)] the view offers (selectors.correction_choices).
+    """
 
     content = forms.TypedChoiceField(label="Content", coerce=int, widget=PlainSelect)
     reason = forms.CharField(
@@ -145,10 +147,7 @@ class ContentChoiceForm(forms.Form):
 
     def __init__(self, data=None, *, contents=(), prefix=None):
         super().__init__(data, prefix=prefix)
-        self.contents = {content.pk: content for content in contents}
-        self.fields["content"].choices = [("", "Choose content")] + [
-            (content.pk, content.title) for content in contents
-        ]
+        self.fields["content"].choices = [("", "Choose content"), *contents]
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -157,7 +156,8 @@ class ContentChoiceForm(forms.Form):
         return reason
 
     def clean_content(self):
-        return self.contents[self.cleaned_data["content"]]
+        # Only an offered id gets here (the field checks its choices).
+        return Content.objects.get(pk=self.cleaned_data["content"])
 
 
 class ProgressResetForm(ContentChoiceForm):

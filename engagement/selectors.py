@@ -21,6 +21,8 @@ RECENT_ACTIONS = 20
 CHART_DAYS = 90
 EXPORT_CHUNK = 2000
 
+CONTENT_ORDER = [("title", False), ("id", False)]
+CONTENT_KINDS = ["str", "int"]
 LOG_ORDER = [("occurred_at", True), ("id", True)]
 PROGRESS_ORDER = [("last_activity_at", True), ("id", True)]
 KINDS = ["datetime", "int"]
@@ -31,33 +33,51 @@ Status = Progress.Status
 # The Engagement tab
 
 
-def content_progress(learner):
-    """Content the learner can open or has progress in, with their progress (one query)."""
-    contents = (
-        Content.objects.filter(
-            Q(pk__in=open_grants(learner).filter(content__isnull=False).values("content_id"))
-            | Q(pk__in=Progress.objects.filter(learner=learner).values("content_id"))
-        )
-        .annotate(
-            mine=FilteredRelation(
-                "progress_records", condition=Q(progress_records__learner=learner)
-            )
-        )
-        .annotate(
-            progress_status=Coalesce(F("mine__status"), Value(Status.NOT_STARTED.value)),
-            progress_percent=Coalesce(F("mine__percent"), Value(0)),
-            progress_time_spent=Coalesce(F("mine__time_spent"), Value(0)),
-            progress_last_activity_at=F("mine__last_activity_at"),
-            progress_completed_at=F("mine__completed_at"),
-            progress_source=F("mine__completion_source"),
-            progress_score=F("mine__score"),
-        )
-        .order_by("title", "id")
+def _content_with_progress(learner):
+    """Content the learner can open or has progress in, annotated with their progress."""
+    return Content.objects.filter(
+        Q(pk__in=open_grants(learner).filter(content__isnull=False).values("content_id"))
+        | Q(pk__in=Progress.objects.filter(learner=learner).values("content_id"))
+    ).annotate(
+        mine=FilteredRelation("progress_records", condition=Q(progress_records__learner=learner))
     )
-    rows = list(contents)
-    for row in rows:
+
+
+def content_progress_page(learner, *, cursor=None, size=PAGE_SIZE):
+    """One page of the learner's content by title, each with their progress (one query)."""
+    contents = _content_with_progress(learner).annotate(
+        progress_status=Coalesce(F("mine__status"), Value(Status.NOT_STARTED.value)),
+        progress_percent=Coalesce(F("mine__percent"), Value(0)),
+        progress_time_spent=Coalesce(F("mine__time_spent"), Value(0)),
+        progress_last_activity_at=F("mine__last_activity_at"),
+        progress_completed_at=F("mine__completed_at"),
+        progress_source=F("mine__completion_source"),
+        progress_score=F("mine__score"),
+    )
+    page = keyset_page(contents, order=CONTENT_ORDER, kinds=CONTENT_KINDS, cursor=cursor, size=size)
+    for row in page.rows:
         row.progress_status_label = Status(row.progress_status).label
-    return rows
+    return page
+
+
+def correction_choices(learner):
+    """(resettable, completable): [(content id, title)] for the two correction forms.
+
+    Every item, not a page: one light query (ids and titles only).
+    """
+    rows = (
+        _content_with_progress(learner)
+        .annotate(progress_status=Coalesce(F("mine__status"), Value(Status.NOT_STARTED.value)))
+        .order_by("title", "id")
+        .values_list("pk", "title", "progress_status")
+    )
+    resettable, completable = [], []
+    for pk, title, status in rows:
+        if status != Status.NOT_STARTED:
+            resettable.append((pk, title))
+        if status != Status.COMPLETED:
+            completable.append((pk, title))
+    return resettable, completable
 
 
 def path_status(*, completed, started, total):

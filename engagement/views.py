@@ -23,7 +23,6 @@ from .forms import (
     ProgressResetForm,
     report_contents,
 )
-from .models import Progress
 
 REPORT_PERMISSION = "engagement.view_contentaction"
 PROGRESS_PERMISSION = "engagement.view_progress"
@@ -64,22 +63,15 @@ def learn_complete(request, slug):
 # The Engagement tab
 
 
-def _choices(contents):
-    """(resettable, completable) content of the tab's two correction forms."""
-    return (
-        [row for row in contents if row.progress_status != Progress.Status.NOT_STARTED],
-        [row for row in contents if row.progress_status != Progress.Status.COMPLETED],
-    )
-
-
-def _tab_context(request, subject, *, contents=None, reset_form=None, completion_form=None):
-    contents = selectors.content_progress(subject) if contents is None else contents
-    resettable, completable = _choices(contents)
+def _tab_context(request, subject, *, choices=None, reset_form=None, completion_form=None):
+    resettable, completable = choices or selectors.correction_choices(subject)
+    contents = selectors.content_progress_page(subject, cursor=request.GET.get("cursor"))
     days = selectors.actions_per_day(subject)
     return {
         "report_links": report_links(subject.email),
         "can_edit": can_edit_user(actor=request.user, target=subject),
-        "contents": contents,
+        "contents": contents.rows,
+        "contents_page": contents,
         "paths": selectors.learning_path_progress(subject),
         "recent_actions": selectors.recent_actions(subject),
         "chart": _chart(days),
@@ -137,8 +129,7 @@ def tab(request, user_id):
 
 def _correction(request, user_id, *, form_class, prefix, run, done):
     subject, context = record_context(user_id, active_tab="Engagement")
-    contents = selectors.content_progress(subject)
-    resettable, completable = _choices(contents)
+    resettable, completable = selectors.correction_choices(subject)
     choices = resettable if prefix == "reset" else completable
     form = form_class(request.POST, contents=choices, prefix=prefix)
     if form.is_valid():
@@ -154,7 +145,9 @@ def _correction(request, user_id, *, form_class, prefix, run, done):
             messages.success(request, done(form.cleaned_data))
             return redirect("engagement:tab", user_id=subject.pk)
     form_name = "reset_form" if prefix == "reset" else "completion_form"
-    context.update(_tab_context(request, subject, contents=contents, **{form_name: form}))
+    context.update(
+        _tab_context(request, subject, choices=(resettable, completable), **{form_name: form})
+    )
     return render(request, "engagement/tab.html", context, status=400)
 
 

@@ -59,13 +59,15 @@ def tab(request, user_id):
                 messages.success(request, f"Card added: {card}.")
                 return redirect("payments:tab", user_id=subject.pk)
     current, past = selectors.subscriptions(subject)
+    purchases = selectors.purchase_page(subject, cursor=request.GET.get("purchases_cursor"))
     context.update(
         {
             "cards": selectors.cards_on_file(subject),
             "card_form": card_form,
             "current_subscriptions": current,
             "past_subscriptions": past,
-            "purchases": selectors.purchases(subject),
+            "purchases": purchases.rows,
+            "purchases_page": purchases,
             "page": selectors.transaction_page(subject, cursor=request.GET.get("cursor")),
             "totals": selectors.totals(subject),
             "can_refund": request.user.has_perm("payments.refund_transaction"),

@@ -238,14 +238,54 @@ def _fill(learner, *, contents, actions):
     )
 
 
-def test_the_tab_costs_the_same_queries_for_1_or_many_rows(admin_client):
-    small, big = LearnerFactory(), LearnerFactory()
+def test_the_tab_costs_the_same_queries_for_none_1_or_many_rows(admin_client):
+    empty, small, big = LearnerFactory(), LearnerFactory(), LearnerFactory()
     _fill(small, contents=1, actions=1)
-    _fill(big, contents=30, actions=500)
+    _fill(big, contents=60, actions=500)
     counts = []
-    for learner in (small, big):
+    for learner in (empty, small, big):
         with CaptureQueriesContext(connection) as queries:
             assert admin_client.get(url(learner)).status_code == 200
         counts.append(len(queries))
-    # session, user, 2 x permissions, learner + roles, content, paths, recent, chart, ...
-    assert counts == [11, 11]
+    # session, user, 2 x permissions, learner + roles, correction choices, content page,
+    # paths, recent, chart, ...
+    assert counts == [12, 12, 12]
+
+
+def test_the_content_list_pages_and_the_corrections_offer_every_item(admin_client, learner):
+    items = [ContentFactory(title=f"Course {n:02d}") for n in range(60)]
+    for content in items:
+        grant(learner, content)
+    ProgressFactory(learner=learner, content=items[55])  # in progress, on the second page
+    with CaptureQueriesContext(connection) as first_queries:
+        first = admin_client.get(url(learner))
+    titles = [row.title for row in first.context["contents"]]
+    assert titles == [f"Course {n:02d}" for n in range(50)]
+    page = first.content.decode()
+    assert 'rel="next"' in page and 'rel="prev"' not in page
+    # Both correction forms list every item, not only this page's.
+    reset_options = first.context["reset_form"].fields["content"].choices
+    assert [label for _, label in reset_options[1:]] == ["Course 55"]
+    assert len(first.context["completion_form"].fields["content"].choices) == 61
+
+    cursor = first.context["contents_page"].next_cursor
+    with CaptureQueriesContext(connection) as second_queries:
+        second = admin_client.get(url(learner) + f"?cursor={cursor}")
+    rows = {row.title: row for row in second.context["contents"]}
+    assert list(rows) == [f"Course {n:02d}" for n in range(50, 60)]
+    assert rows["Course 55"].progress_status_label == "In progress"
+    assert 'rel="prev"' in second.content.decode()
+    assert len(second_queries) == len(first_queries)
+
+
+def test_a_reset_offered_on_any_page_is_applied(admin_client, learner):
+    items = [ContentFactory(title=f"Course {n:02d}") for n in range(55)]
+    for content in items:
+        grant(learner, content)
+    ProgressFactory(learner=learner, content=items[54])
+    response = admin_client.post(
+        url(learner) + "reset/",
+        {"reset-content": items[54].pk, "reset-reason": "Asked to retake"},
+    )
+    assert response.status_code == 302
+    assert Progress.objects.get(learner=learner, content=items[54]).status == "not_started"

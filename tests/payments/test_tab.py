@@ -271,9 +271,10 @@ def tab_queries(client, learner):
     return len(queries), response
 
 
-def test_tab_query_count_is_fixed_with_1_or_300_transactions(admin_client, admin_user):
+def test_tab_query_count_is_fixed_with_none_1_or_300_transactions(admin_client, admin_user):
+    empty = LearnerFactory()
     small, _ = paid_learner()
-    big, _ = paid_learner()
+    big, _ = paid_learner(charges=30)
     add_history(big, 299)
     for learner in (small, big):
         plan = PlanFactory(contents=[ContentFactory(), ContentFactory()])
@@ -283,11 +284,27 @@ def test_tab_query_count_is_fixed_with_1_or_300_transactions(admin_client, admin
         transaction=big_charge, amount_minor=50, reason="x", actor=admin_user
     )
     assert Transaction.objects.filter(learner=big).count() > 300
+    none, _ = tab_queries(admin_client, empty)
     one, _ = tab_queries(admin_client, small)
     many, response = tab_queries(admin_client, big)
-    assert one == many, (one, many)
+    assert none == one == many, (none, one, many)
     assert one <= 16
     assert response.content.decode().count("<time") < 200
+
+
+def test_purchases_are_paged_newest_first(admin_client):
+    learner, purchases = paid_learner(charges=30)
+    titles = [purchase.content.title for purchase in reversed(purchases)]
+    first = admin_client.get(tab_url(learner))
+    assert [p.content.title for p in first.context["purchases"]] == titles[:25]
+    html = first.content.decode()
+    next_link = re.search(r'href="\?purchases_cursor=([^"]+)#purchases-heading" rel="next"', html)
+    assert next_link
+    second = admin_client.get(tab_url(learner), {"purchases_cursor": next_link.group(1)})
+    assert [p.content.title for p in second.context["purchases"]] == titles[25:]
+    assert 'rel="prev"' in second.content.decode()
+    # The transactions list keeps its own page.
+    assert len(second.context["page"].rows) == 25
 
 
 def test_transactions_are_paged_newest_first(admin_client):
