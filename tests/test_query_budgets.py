@@ -33,6 +33,7 @@ from tests.budget import (
     normalise,
     populate,
 )
+from tests.factories import LearnerFactory
 from tests.users.test_gate import CONVERTER, ROUTES
 from transcripts.selectors import field_values_page
 from users.models import BulkJob, User
@@ -229,6 +230,34 @@ def test_page_costs_the_same_queries_with_small_or_large_data(
     # Every paged list of the page shows a full page and a link to the next one.
     short = [page for page in _pages_in(large_response) if not page.next_cursor]
     assert not short, f"{large_url}: lists that did not overflow with large data: {short}"
+
+
+# A learner with no history at all: lists that are empty must not skip a query (a
+# prefetch or a subquery Django leaves out for no rows) nor add one.
+RECORD_PAGES = [
+    (route, query)
+    for route, query in MEASURED
+    if route.startswith("manage/users/<int:user_id>/")
+    and set(CONVERTER.findall(route)) == {("int", "user_id")}
+]
+
+
+@pytest.mark.parametrize(("route", "query"), RECORD_PAGES, ids=[f"{r}{q}" for r, q in RECORD_PAGES])
+def test_record_page_costs_the_same_queries_for_an_empty_learner(
+    admin_client, admin_user, school, route, query
+):
+    expected = PAGES[route].status
+    ids = populate(1, admin=admin_user)
+    url = url_for(route, ids, query)
+    assert fetch(admin_client, url).status_code == expected
+    _, with_history = measure(admin_client, url)
+    empty = {**ids, "user_id": LearnerFactory().pk}
+    empty_url = url_for(route, empty, query)
+    response, without_history = measure(admin_client, empty_url)
+    assert response.status_code == expected
+    assert_same_queries(
+        f"GET {empty_url} (empty) and {url} (one of each)", without_history, with_history
+    )
 
 
 # The failure message: what a reader sees when a page grows an N+1.
