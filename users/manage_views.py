@@ -18,7 +18,7 @@ from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSet
 from .models import ImpersonationSession, OutboundEmail, User, UserSettings
 from .paging import keyset_page
 from .record import record_context
-from .roles import role_of
+from .roles import role_of, role_of_row
 from .rules import can_assign_role, can_edit_user, can_impersonate
 
 
@@ -58,26 +58,27 @@ SIGNED_IN = '<time datetime="{}">{}</time>'
 
 
 def _list_rows(users):
-    """The page's rows as HTML, and the ids on the page (for bulk edit)."""
+    """The page's rows (named tuples from selectors.learner_page) as HTML."""
     marker = "987654321"
     record_url = reverse("users:record", kwargs={"user_id": int(marker)})
     rows = []
-    for user in users:
-        joined = timezone.localtime(user.date_joined)
+    for row in users:
+        full_name = f"{row.first_name} {row.last_name}".strip()
+        joined = timezone.localtime(row.date_joined)
         signed_in = "Never"
-        if user.last_login:
-            last = timezone.localtime(user.last_login)
+        if row.last_login:
+            last = timezone.localtime(row.last_login)
             signed_in = format_html(SIGNED_IN, last.isoformat(), last.strftime("%Y-%m-%d %H:%M"))
         rows.append(
             format_html(
                 LIST_ROW,
-                pk=user.pk,
-                label=user.full_name or user.email,
-                url=record_url.replace(marker, str(user.pk)),
-                name=user.full_name or "(no name)",
-                email=user.email,
-                role=role_of(user).label,
-                status="Active" if user.is_active else "Disabled",
+                pk=row.id,
+                label=full_name or row.email,
+                url=record_url.replace(marker, str(row.id)),
+                name=full_name or "(no name)",
+                email=row.email,
+                role=role_of_row(row).label,
+                status="Active" if row.is_active else "Disabled",
                 signed_in=signed_in,
                 joined=joined.isoformat(),
                 joined_text=joined.strftime("%Y-%m-%d"),

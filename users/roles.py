@@ -28,9 +28,12 @@ def role_annotations():
     }
 
 
-def role_group_names(user):
-    """The role group names of a user fetched with `role_annotations()`."""
-    return {name for role, name in GROUP_NAMES.items() if getattr(user, f"in_{role.value}_group")}
+def role_of_row(row):
+    """The highest role of a row fetched with `role_annotations()`."""
+    for role in (Role.ADMIN, Role.CUSTOMER_SERVICE):
+        if getattr(row, f"in_{role.value}_group"):
+            return role
+    return Role.LEARNER
 
 
 def role_of(user):

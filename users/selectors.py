@@ -1,8 +1,10 @@
 """Read queries for the /manage/ user pages, each a fixed number of queries."""
 
 import json
+from collections import namedtuple
 
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Value
 from django.db.models.functions import Coalesce
@@ -19,7 +21,7 @@ from .models import (
     UserSettings,
 )
 from .paging import keyset_bounds, keyset_page, page_of
-from .roles import role_annotations, role_group_names
+from .roles import GROUP_NAMES, role_annotations
 
 PAGE_SIZE = 50
 # A search on PostgreSQL finds a page of ids one of two ways (the rows are the same either
@@ -59,8 +61,10 @@ def learner_search(queryset, query):
 
 
 def _list_rows(users):
-    """Only what the list shows, the role included (no prefetch, no extra query)."""
-    return users.only(*LIST_COLUMNS).annotate(**role_annotations())
+    """Only what the list shows, role flags included, as named tuples: no prefetch, no
+    extra query, no model instances (about 1.5 ms less for a page of 50)."""
+    roles = role_annotations()
+    return users.annotate(**roles).values_list(*LIST_COLUMNS, "last_seen", *roles, named=True)
 
 
 def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAGE_SIZE):
@@ -78,8 +82,6 @@ def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAG
         page = keyset_page(_list_rows(users), order=order, kinds=kinds, cursor=cursor, size=size)
     else:
         page = _search_page(users, query, condition, order, kinds, cursor, size)
-    for user in page.rows:
-        user._role_group_names = role_group_names(user)
     return page
 
 
@@ -92,16 +94,38 @@ def _search_page(users, query, condition, order, kinds, cursor, size):
         ids = list(
             bounded.filter(condition).order_by(*ordering).values_list("pk", flat=True)[: size + 1]
         )
+        found = {row.id: row for row in _list_rows(users.filter(pk__in=ids))}
+        rows = [found[pk] for pk in ids if pk in found]
     else:
-        ids = _search_ids(bounded, query, condition, order, ordering, size)
-    found = {user.pk: user for user in _list_rows(users.filter(pk__in=ids))}
-    rows = [found[pk] for pk in ids if pk in found]
+        rows = _search_rows(bounded, query, condition, order, ordering, size)
     return page_of(rows, order=order, forward=forward, decoded=decoded, size=size)
 
 
-def _search_ids(bounded, query, condition, order, ordering, size):
-    """The page's ids: one estimate, then one statement that walks and, only if the walk
-    runs out, takes the index path (so the page always costs the same queries)."""
+LearnerRow = namedtuple(
+    "LearnerRow", [*LIST_COLUMNS, "last_seen", *(f"in_{role.value}_group" for role in GROUP_NAMES)]
+)
+
+
+def _row_sql():
+    """What `_list_rows` selects, as SQL over `u` (a users_user row): (sql, params)."""
+    membership = User.groups.through._meta.db_table
+    group = Group._meta.db_table
+    roles = [
+        f"EXISTS (SELECT 1 FROM {membership} m JOIN {group} g ON g.id = m.group_id "  # noqa: S608
+        f"WHERE m.user_id = u.id AND g.name = %s)"
+        for _ in GROUP_NAMES
+    ]
+    columns = ", ".join(f"u.{name}" for name in LIST_COLUMNS)
+    return (
+        f"{columns}, COALESCE(u.last_login, %s), {', '.join(roles)}",
+        [NEVER_SIGNED_IN, *GROUP_NAMES.values()],
+    )
+
+
+def _search_rows(bounded, query, condition, order, ordering, size):
+    """The page's rows: one estimate, then one statement that walks and, only if the walk
+    runs out, takes the index path, and reads the rows (so a page always costs the same
+    queries)."""
     with connection.cursor() as db:
         window = _walk_budget(db, bounded, condition, size)
         keys = [name for name, _ in order]
@@ -115,18 +139,20 @@ def _search_ids(bounded, query, condition, order, ordering, size):
         # Only constants and Django-compiled SQL are interpolated; the term is a parameter.
         # A materialized CTE is computed only if read, and the one-time filter
         # (SELECT COUNT(*) FROM walked) reads `everything` only when the walk fell short.
+        row_sql, row_params = _row_sql()
         db.execute(
             f"WITH everything AS MATERIALIZED ({everything_sql}), "  # noqa: S608
-            f"walked AS ({walked_sql}) "
-            f"SELECT {select} FROM walked WHERE (SELECT COUNT(*) FROM walked) > %s "
+            f"walked AS ({walked_sql}), "
+            f"page AS (SELECT {select} FROM walked WHERE (SELECT COUNT(*) FROM walked) > %s "
             f"UNION ALL "
             f"SELECT {select} FROM (SELECT {select} FROM everything "
-            f"ORDER BY {_order_sql('everything', ordering)} LIMIT %s) page "
-            f"WHERE (SELECT COUNT(*) FROM walked) <= %s "
-            f"ORDER BY {_order_sql('', ordering)}",
-            [*everything_params, *walked_params, size, size + 1, size],
+            f"ORDER BY {_order_sql('everything', ordering)} LIMIT %s) first_matches "
+            f"WHERE (SELECT COUNT(*) FROM walked) <= %s) "
+            f"SELECT {row_sql} FROM page JOIN {User._meta.db_table} u ON u.id = page.id "
+            f"ORDER BY {_order_sql('page', ordering)}",
+            [*everything_params, *walked_params, size, size + 1, size, *row_params],
         )
-        return [row[0] for row in db.fetchall()]
+        return [LearnerRow(*row) for row in db.fetchall()]
 
 
 def _order_sql(alias, ordering):
