@@ -33,10 +33,12 @@ PAGE_SIZE = 50
 #   as costly per match as the walk is per row, so cheap for rare terms.
 # The planner's estimate of the match count (statistics target 1000 on search_text, set
 # in migration 0012) prices both; the walk gets a budget no larger than the index path's
-# cost (at most LONG_WALK rows) and the index path finishes if the walk runs out, so a
-# bad estimate costs at most about twice the cheaper way.
+# cost (and at most LONG_WALK rows, about 170 ms) and the index path finishes if the walk
+# runs out, so a wrong choice costs at most about twice the cheaper way. A page of ids
+# then reads its rows in the same statement: every search page is 3 queries (session,
+# estimate, search).
 FULL_PER_WALKED = 6
-LONG_WALK = 150_000
+LONG_WALK = 1_000_000
 
 SORTS = {
     "name": [("last_name", False), ("first_name", False), ("id", False)],
