@@ -35,8 +35,8 @@ PAGE_SIZE = 50
 # in migration 0012) prices both; the walk gets a budget no larger than the index path's
 # cost (and at most LONG_WALK rows, about 170 ms) and the index path finishes if the walk
 # runs out, so a wrong choice costs at most about twice the cheaper way. A page of ids
-# then reads its rows in the same statement: every search page is 3 queries (session,
-# estimate, search).
+# then reads its rows in the same statement: a search costs two queries, whatever the
+# term and the data.
 FULL_PER_WALKED = 6
 LONG_WALK = 1_000_000
 
