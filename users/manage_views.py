@@ -1,6 +1,7 @@
 """/manage/ pages of the users app (the manage-users gate guards all of /manage/)."""
 
 import secrets
+from html import escape as escape_html
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,7 +9,6 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from hijack.views import AcquireUserView
@@ -45,8 +45,9 @@ def learner_list(request):
 
 
 # One row of the learners list. The list is the hottest page: formatting its 50 rows in
-# Python costs about 1 ms, against 8-10 ms for the same markup as template tags and
-# filters (measured with bench/search.py). The values are escaped by format_html.
+# Python costs about 0.6 ms, against 8-10 ms for the same markup as template tags and
+# filters and 1.6 ms with format_html (measured with bench/search.py). Every value is
+# escaped by the standard library's html.escape, which escapes what Django's does.
 LIST_ROW = (
     '<tr><td><input type="checkbox" name="user" value="{pk}" id="select-{pk}">'
     '<label for="select-{pk}" class="visually-hidden">Select {label}</label></td>'
@@ -63,20 +64,20 @@ def _list_rows(users):
     record_url = reverse("users:record", kwargs={"user_id": int(marker)})
     rows = []
     for row in users:
-        full_name = f"{row.first_name} {row.last_name}".strip()
+        full_name = escape_html(f"{row.first_name} {row.last_name}".strip())
+        email = escape_html(row.email)
         joined = timezone.localtime(row.date_joined)
         signed_in = "Never"
         if row.last_login:
             last = timezone.localtime(row.last_login)
-            signed_in = format_html(SIGNED_IN, last.isoformat(), last.strftime("%Y-%m-%d %H:%M"))
+            signed_in = SIGNED_IN.format(last.isoformat(), last.strftime("%Y-%m-%d %H:%M"))
         rows.append(
-            format_html(
-                LIST_ROW,
+            LIST_ROW.format(
                 pk=row.id,
-                label=full_name or row.email,
-                url=record_url.replace(marker, str(row.id)),
+                label=full_name or email,
+                url=escape_html(record_url.replace(marker, str(row.id))),
                 name=full_name or "(no name)",
-                email=row.email,
+                email=email,
                 role=role_of_row(row).label,
                 status="Active" if row.is_active else "Disabled",
                 signed_in=signed_in,
@@ -84,7 +85,7 @@ def _list_rows(users):
                 joined_text=joined.strftime("%Y-%m-%d"),
             )
         )
-    return mark_safe("".join(rows))  # noqa: S308 (each row came from format_html)
+    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped or ours)
 
 
 def record(request, user_id):
