@@ -107,7 +107,7 @@ def rare_fragment(start):
     """Five letters of a surname few learners share, taken from the data."""
     for user in User.objects.filter(pk__gte=start).exclude(last_name="")[:200]:
         fragment = user.last_name.lower()[1:6]
-        if len(fragment) == 5 and count_matches(fragment) < 1_000:
+        if len(fragment) == 5 and 0 < count_matches(fragment) < 1_000:
             return fragment
     return "zzzzz"
 
