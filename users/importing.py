@@ -23,7 +23,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
-from . import audit
+from . import audit, searchblocks
 from .models import AuditEvent, ProfileField, ProfileValue, User, UserSession
 from .roles import GROUP_NAMES, RANK, Role, role_of
 from .rules import can_assign_role, can_edit_user, can_manage_users
@@ -483,6 +483,9 @@ def import_users(
                 progress=progress,
             )
             result.written = True
+            if len(plans) >= searchblocks.REBUILD_AT:
+                # Every imported user is dirty for search until the blocks are rebuilt.
+                transaction.on_commit(_rebuild_search_blocks)
     except IntegrityError:
         # Someone added one of these e-mails while we were importing.
         raise ImportRefused(
@@ -491,6 +494,12 @@ def import_users(
     except (PermissionDenied, ValidationError) as error:
         raise ImportRefused([RowError(1, "", " ".join(_messages(error)))]) from None
     return result
+
+
+def _rebuild_search_blocks():
+    from .tasks import rebuild_search_blocks
+
+    rebuild_search_blocks.delay()
 
 
 def _messages(error):

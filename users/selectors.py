@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 
-from . import search
+from . import search, searchblocks
 from .models import (
     NEVER_SIGNED_IN,
     AuditEvent,
@@ -39,6 +39,10 @@ PAGE_SIZE = 50
 # term and the data.
 FULL_PER_WALKED = 6
 LONG_WALK = 1_000_000
+# Sorted by name, a term of letters and digits estimated to match at least BLOCKS_FROM
+# users skips the stretches of the list that cannot hold it (users/searchblocks.py).
+BLOCKS_FROM = 2_000
+NAME_ORDER = ["last_name", "first_name", "id"]
 
 SORTS = {
     "name": [("last_name", False), ("first_name", False), ("id", False)],
@@ -83,11 +87,13 @@ def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAG
             users = users.filter(condition)
         page = keyset_page(_list_rows(users), order=order, kinds=kinds, cursor=cursor, size=size)
     else:
-        page = _search_page(users, query, condition, order, kinds, cursor, size)
+        page = _search_page(
+            users, query, condition, order, kinds, cursor, size, active=not disabled
+        )
     return page
 
 
-def _search_page(users, query, condition, order, kinds, cursor, size):
+def _search_page(users, query, condition, order, kinds, cursor, size, *, active):
     """A search on PostgreSQL: the page's ids by the cheapest strategy, then its rows."""
     bounded, ordering, forward, decoded = keyset_bounds(
         users, order=order, kinds=kinds, cursor=cursor
@@ -99,7 +105,10 @@ def _search_page(users, query, condition, order, kinds, cursor, size):
         found = {row.id: row for row in _list_rows(users.filter(pk__in=ids))}
         rows = [found[pk] for pk in ids if pk in found]
     else:
-        rows = _search_rows(bounded, query, condition, order, ordering, size)
+        after = decoded[1] if decoded is not None and forward else None
+        rows = _search_rows(
+            bounded, query, condition, order, ordering, size, active=active, after=after
+        )
     return page_of(rows, order=order, forward=forward, decoded=decoded, size=size)
 
 
@@ -124,41 +133,107 @@ def _row_sql():
     )
 
 
-def _search_rows(bounded, query, condition, order, ordering, size):
-    """The page's rows: one estimate, then one statement that walks and, only if the walk
-    runs out, takes the index path, and reads the rows (so a page always costs the same
+def _search_rows(bounded, query, condition, order, ordering, size, *, active, after):
+    """The page's rows: one estimate, then one statement that finds the page's ids the way
+    the estimate prices cheapest and reads their rows (so a page always costs the same
     queries)."""
     with transaction.atomic(), connection.cursor() as db:
-        # The never-run branch's cost counts towards the plan's: on a few million users it
-        # passes jit_above_cost, and compiling the plan (15 ms) would cost more than running
-        # it (1-5 ms).
-        db.execute("SET LOCAL jit = off")
-        window = _walk_budget(db, bounded, condition, size)
-        keys = [name for name, _ in order]
-        everything_sql, everything_params = (
-            bounded.filter(condition).values(*dict.fromkeys(["id", *keys])).query.sql_with_params()
-        )
-        select = ", ".join(dict.fromkeys(["id", *keys]))
-        walked_sql, walked_params = f"SELECT {select} FROM everything WHERE false", []  # noqa: S608
-        if window > 0:
-            walked_sql, walked_params = _walk_sql(bounded, query, keys, ordering, size, window)
-        # Only constants and Django-compiled SQL are interpolated; the term is a parameter.
-        # A materialized CTE is computed only if read, and the one-time filter
-        # (SELECT COUNT(*) FROM walked) reads `everything` only when the walk fell short.
-        row_sql, row_params = _row_sql()
+        rows, matches = _estimates(db, bounded, condition)
+        grams = searchblocks.trigrams(search.normalise(query))
+        use_blocks = bool(grams) and ordering == NAME_ORDER and matches >= BLOCKS_FROM
+        # JIT off: the never-run branch's cost counts towards the plan's, and on a few
+        # million users it passes jit_above_cost: compiling (15 ms) would cost more than
+        # running (1-5 ms). Blocks: the planner would scan all of them (their trigram
+        # arrays are out of line, so it sees a tiny table) instead of using their index.
         db.execute(
-            f"WITH everything AS MATERIALIZED ({everything_sql}), "  # noqa: S608
-            f"walked AS ({walked_sql}), "
-            f"page AS (SELECT {select} FROM walked WHERE (SELECT COUNT(*) FROM walked) > %s "
-            f"UNION ALL "
-            f"SELECT {select} FROM (SELECT {select} FROM everything "
-            f"ORDER BY {_order_sql('everything', ordering)} LIMIT %s) first_matches "
-            f"WHERE (SELECT COUNT(*) FROM walked) <= %s) "
-            f"SELECT {row_sql} FROM page JOIN {User._meta.db_table} u ON u.id = page.id "
+            "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', %s, true)",
+            ["off" if use_blocks else "on"],
+        )
+        if use_blocks:
+            page_sql, page_params = _blocks_sql(query, grams, active, after, size)
+        else:
+            window = _walk_budget(rows, matches, size)
+            page_sql, page_params = _walk_or_index_sql(
+                bounded, query, condition, order, ordering, size, window
+            )
+        row_sql, row_params = _row_sql()
+        # Only constants and Django-compiled SQL are interpolated; the term is a parameter.
+        db.execute(
+            f"{page_sql} SELECT {row_sql} FROM page "  # noqa: S608
+            f"JOIN {User._meta.db_table} u ON u.id = page.id "
             f"ORDER BY {_order_sql('page', ordering)}",
-            [*everything_params, *walked_params, size, size + 1, size, *row_params],
+            [*page_params, *row_params],
         )
         return [LearnerRow(*row) for row in db.fetchall()]
+
+
+def _walk_or_index_sql(bounded, query, condition, order, ordering, size, window):
+    """CTEs ending in `page`: walk the display-order index up to `window` rows and, only if
+    that falls short of a page, every match through the trigram index, sorted."""
+    keys = [name for name, _ in order]
+    everything_sql, everything_params = (
+        bounded.filter(condition).values(*dict.fromkeys(["id", *keys])).query.sql_with_params()
+    )
+    select = ", ".join(dict.fromkeys(["id", *keys]))
+    walked_sql, walked_params = f"SELECT {select} FROM everything WHERE false", []  # noqa: S608
+    if window > 0:
+        walked_sql, walked_params = _walk_sql(bounded, query, keys, ordering, size, window)
+    # A materialized CTE is computed only if read, and the one-time filter
+    # (SELECT COUNT(*) FROM walked) reads `everything` only when the walk fell short.
+    return (
+        f"WITH everything AS MATERIALIZED ({everything_sql}), "  # noqa: S608
+        f"walked AS ({walked_sql}), "
+        f"page AS (SELECT {select} FROM walked WHERE (SELECT COUNT(*) FROM walked) > %s "
+        f"UNION ALL "
+        f"SELECT {select} FROM (SELECT {select} FROM everything "
+        f"ORDER BY {_order_sql('everything', ordering)} LIMIT %s) first_matches "
+        f"WHERE (SELECT COUNT(*) FROM walked) <= %s)",
+        [*everything_params, *walked_params, size, size + 1, size],
+    )
+
+
+def _blocks_sql(query, grams, active, after, size):
+    """CTEs ending in `page`: walk only the stretches of the name order whose block holds
+    the term's trigrams, and check the users changed since the blocks were built."""
+    where, where_params = search.sql_condition(query, "u")
+    key = "(u.last_name, u.first_name, u.id)"
+    beyond, beyond_params, blocks_beyond = "", [], ""
+    if after is not None:
+        beyond, beyond_params = f"AND {key} > (%s, %s, %s)", list(after)
+        blocks_beyond = "AND (b.end_last, b.end_first, b.end_id) > (%s, %s, %s)"
+    # Blocks are disjoint and in order, and each walk is in order, so the nested loop's
+    # output is in name order and its LIMIT stops at the first page of block matches.
+    # "position + 0": ordering by the primary key would read every block's trigrams.
+    return (
+        f"WITH candidates AS MATERIALIZED ("  # noqa: S608
+        f"SELECT b.position, b.start_last, b.start_first, b.start_id, "
+        f"b.end_last, b.end_first, b.end_id FROM users_searchblock b "
+        f"WHERE b.trigrams @> %s::text[] {blocks_beyond} ORDER BY b.position + 0), "
+        f"in_blocks AS (SELECT m.id, m.last_name, m.first_name FROM candidates c "
+        f"CROSS JOIN LATERAL (SELECT u.id, u.last_name, u.first_name FROM users_user u "
+        f"WHERE {key} BETWEEN (c.start_last, c.start_first, c.start_id) "
+        f"AND (c.end_last, c.end_first, c.end_id) {beyond} "
+        f"AND u.is_active = %s AND {where} "
+        f"ORDER BY u.last_name, u.first_name, u.id LIMIT %s) m LIMIT %s), "
+        f"changed AS (SELECT u.id, u.last_name, u.first_name FROM users_searchdirty d "
+        f"JOIN users_user u ON u.id = d.user_id WHERE u.is_active = %s {beyond} AND {where}), "
+        f"page AS (SELECT id, last_name, first_name FROM in_blocks UNION "
+        f"SELECT id, last_name, first_name FROM changed "
+        f"ORDER BY last_name, first_name, id LIMIT %s)",
+        [
+            grams,
+            *(beyond_params if after is not None else []),
+            *beyond_params,
+            active,
+            *where_params,
+            size + 1,
+            size + 1,
+            active,
+            *beyond_params,
+            *where_params,
+            size + 1,
+        ],
+    )
 
 
 def _order_sql(alias, ordering):
@@ -184,8 +259,8 @@ def _walk_sql(bounded, query, keys, ordering, size, window):
     )
 
 
-def _walk_budget(db, bounded, condition, size):
-    """How many rows to walk before taking the index path (0: take it at once)."""
+def _estimates(db, bounded, condition):
+    """The planner's estimates: (users past the cursor, of them matching the search)."""
     rows_sql, rows_params = bounded.values("pk").query.sql_with_params()
     matches_sql, matches_params = bounded.filter(condition).values("pk").query.sql_with_params()
     db.execute(
@@ -196,6 +271,11 @@ def _walk_budget(db, bounded, condition, size):
     if isinstance(plan, str):
         plan = json.loads(plan)
     rows, matches = (branch["Plan Rows"] for branch in plan[0]["Plan"]["Plans"])
+    return rows, matches
+
+
+def _walk_budget(rows, matches, size):
+    """How many rows to walk before taking the index path (0: take it at once)."""
     if matches < 1 or rows < 1:
         return 0
     expected_walk = (size + 1) * rows / matches

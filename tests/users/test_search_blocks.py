@@ -1,0 +1,183 @@
+"""Search blocks skip stretches of the name order that cannot match, and never lose a match:
+not after edits, new learners or deletions made since they were built, and not when a
+learner changes while they are being rebuilt."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from tests.factories import LearnerFactory
+from users import searchblocks, selectors
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+TERMS = ("ann", "anna", "sen3", "bob", "u01", "hansen", "zzz", "an")
+
+
+def pages(query, size=10):
+    seen, cursor = [], None
+    for _ in range(30):
+        page = selectors.learner_page(query=query, cursor=cursor, size=size)
+        seen.extend(row.email for row in page.rows)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return seen
+
+
+def expected(query):
+    """The same search the plain way: every match, in name order."""
+    term = query.lower()
+    matching = [
+        user
+        for user in User.objects.filter(is_active=True)
+        if (term in user.search_text if len(term) >= 3 else False)
+    ]
+    return [
+        user.email for user in sorted(matching, key=lambda u: (u.last_name, u.first_name, u.pk))
+    ]
+
+
+@pytest.fixture
+def blocks_always(monkeypatch):
+    """Every eligible search goes through the blocks, however few it matches."""
+    monkeypatch.setattr(selectors, "BLOCKS_FROM", 0)
+
+
+@pytest.fixture
+def school():
+    for number in range(70):
+        LearnerFactory(
+            first_name="Anna" if number % 3 else "Bob",
+            last_name=f"Hansen{number % 7}",
+            email=f"u{number:03d}@example.com",
+        )
+
+
+def assert_same_as_plain(terms=TERMS):
+    for term in terms:
+        if len(term) >= 3:
+            assert pages(term) == expected(term), term
+
+
+def test_blocks_give_the_plain_pages(school, blocks_always):
+    assert searchblocks.rebuild(block_size=4) > 10
+    assert searchblocks.dirty_count() == 0
+    assert_same_as_plain()
+
+
+def test_changes_since_the_build_are_found(school, blocks_always):
+    searchblocks.rebuild(block_size=4)
+    moved = User.objects.get(email="u005@example.com")
+    moved.last_name = "Aaberg"  # now sorts first, in no block's stretch
+    moved.first_name = "Hannah"
+    moved.save()
+    renamed = User.objects.get(email="u010@example.com")
+    renamed.first_name = "Zed"  # no longer matches "ann"
+    renamed.save()
+    LearnerFactory(first_name="Joanna", last_name="Hansen3", email="new@example.com")
+    User.objects.filter(email="u020@example.com").delete()
+    assert searchblocks.dirty_count() == 3
+    assert pages("ann")[0] == "u005@example.com"
+    assert "u010@example.com" not in pages("ann")
+    assert "new@example.com" in pages("hansen3")
+    assert_same_as_plain(("ann", "anna", "hansen", "hannah", "sen3", "joanna", "zed"))
+    searchblocks.rebuild(block_size=4)
+    assert searchblocks.dirty_count() == 0
+    assert_same_as_plain(("ann", "anna", "hansen", "hannah", "sen3", "joanna", "zed"))
+
+
+def test_only_search_changes_make_a_user_dirty(school):
+    searchblocks.rebuild()
+    user = User.objects.get(email="u001@example.com")
+    user.city = "Oslo"
+    user.save()
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert searchblocks.dirty_count() == 0
+    User.objects.filter(pk=user.pk).update(email="renamed@example.com")
+    assert searchblocks.dirty_count() == 1
+
+
+def test_terms_blocks_cannot_judge_are_searched_the_other_way():
+    assert searchblocks.trigrams("ann") == ["ann"]
+    assert searchblocks.trigrams("hansen") == ["ans", "han", "nse", "sen"]
+    for term in ("an", "anna lee", "a.b@c", "josé", "x_y"):
+        assert searchblocks.trigrams(term) is None
+
+
+def test_query_count_is_the_same_by_blocks_or_by_walking(school, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    searchblocks.rebuild(block_size=4)
+    with CaptureQueriesContext(connection) as walking:
+        selectors.learner_page(query="anna")
+    monkeypatch.setattr(selectors, "BLOCKS_FROM", 0)
+    with CaptureQueriesContext(connection) as by_blocks:
+        selectors.learner_page(query="anna")
+    assert len(by_blocks) == len(walking)
+    assert any("users_searchblock" in query["sql"] for query in by_blocks.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_during_a_rebuild_stays_dirty(monkeypatch):
+    """A learner renamed after the rebuild took its snapshot, while it ran, stays dirty and
+    is found under the new name (the rebuild forgets only the marks it saw)."""
+    monkeypatch.setattr(selectors, "BLOCKS_FROM", 0)
+    for number in range(20):
+        LearnerFactory(first_name="Anna", last_name=f"Berg{number}")
+    learner = LearnerFactory(first_name="Anna", last_name="Zeta")
+    searchblocks.rebuild(block_size=4)
+    learner.last_name = "Quorra"
+    learner.save()  # dirty, with a mark the next rebuild will see
+    writer_ready, rebuild_started = threading.Event(), threading.Event()
+    failures = []
+
+    def rename_while_rebuilding():
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute("BEGIN")
+                # Hold the dirty row so the rebuild's DELETE has to wait for us.
+                cursor.execute(
+                    "SELECT mark FROM users_searchdirty WHERE user_id = %s FOR UPDATE",
+                    [learner.pk],
+                )
+                writer_ready.set()
+                rebuild_started.wait(10)
+                threading.Event().wait(0.5)  # the rebuild is now blocked on the row
+                cursor.execute(
+                    "UPDATE users_user SET last_name = 'Xylo' WHERE id = %s", [learner.pk]
+                )
+                cursor.execute("COMMIT")
+        except Exception as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=rename_while_rebuilding)
+    thread.start()
+    assert writer_ready.wait(10)
+    rebuild_started.set()
+    searchblocks.rebuild(block_size=4)
+    thread.join(10)
+    assert not failures
+    assert searchblocks.dirty_count() == 1
+    assert [row.last_name for row in selectors.learner_page(query="xylo").rows] == ["Xylo"]
+
+
+def test_the_command_and_the_task_rebuild(school, monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from users.tasks import rebuild_search_blocks
+
+    out = StringIO()
+    call_command("rebuild_search_blocks", stdout=out)
+    assert "70 changed users folded in" in out.getvalue()
+    LearnerFactory(first_name="Late")
+    assert rebuild_search_blocks(only_if_dirty=True) == 0  # 1 dirty, under REBUILD_AT
+    assert searchblocks.dirty_count() == 1
+    monkeypatch.setattr(searchblocks, "REBUILD_AT", 1)
+    assert rebuild_search_blocks(only_if_dirty=True) == 1
+    assert searchblocks.dirty_count() == 0
