@@ -39,6 +39,9 @@ def learner_list(request):
             "page": page,
             "rows": page.rows,
             "rows_html": _list_rows(page.rows),
+            "page_user_inputs": mark_safe(  # noqa: S308 (integers only)
+                "".join(PAGE_USER.format(row.id) for row in page.rows)
+            ),
             "empty_title": f"No {'disabled' if disabled else 'active'} users match “{query}”.",
         },
     )
@@ -56,20 +59,22 @@ LIST_ROW = (
     '<td><time datetime="{joined}">{joined_text}</time></td></tr>'
 )
 SIGNED_IN = '<time datetime="{}">{}</time>'
+PAGE_USER = '<input type="hidden" name="page_user" value="{:d}">'
 
 
 def _list_rows(users):
     """The page's rows (named tuples from selectors.learner_page) as HTML."""
     marker = "987654321"
     record_url = reverse("users:record", kwargs={"user_id": int(marker)})
+    zone = timezone.get_current_timezone()
     rows = []
     for row in users:
         full_name = escape_html(f"{row.first_name} {row.last_name}".strip())
         email = escape_html(row.email)
-        joined = timezone.localtime(row.date_joined)
+        joined = row.date_joined.astimezone(zone)
         signed_in = "Never"
         if row.last_login:
-            last = timezone.localtime(row.last_login)
+            last = row.last_login.astimezone(zone)
             signed_in = SIGNED_IN.format(last.isoformat(), last.strftime("%Y-%m-%d %H:%M"))
         rows.append(
             LIST_ROW.format(
