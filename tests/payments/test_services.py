@@ -32,18 +32,21 @@ DIGIT_RUN = re.compile(r"(?<!\d)\d{13,19}(?!\d)")
 HASHED = {("users_user", "password")}
 
 
+def _textual(column):
+    try:
+        kind = connection.introspection.get_field_type(column.type_code, column)
+    except KeyError:
+        return True  # a type Django does not map (text[] of the search blocks): scan its text
+    return kind in {"CharField", "TextField", "JSONField"}
+
+
 def card_numbers_in_database():
     """Every 13-19 digit run passing Luhn in any text column of any table."""
     found = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             description = connection.introspection.get_table_description(cursor, table)
-            columns = [
-                column.name
-                for column in description
-                if connection.introspection.get_field_type(column.type_code, column)
-                in {"CharField", "TextField", "JSONField"}
-            ]
+            columns = [column.name for column in description if _textual(column)]
             for column in columns:
                 if (table, column) in HASHED:
                     continue
