@@ -183,3 +183,26 @@ def test_the_command_and_the_task_rebuild(school, monkeypatch):
     monkeypatch.setattr(searchblocks, "REBUILD_AT", 1)
     assert rebuild_search_blocks(only_if_dirty=True) == 1
     assert searchblocks.dirty_count() == 0
+
+
+def test_a_large_import_rebuilds_the_blocks_after_it_commits(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    import io
+
+    from users import importing
+
+    monkeypatch.setattr(searchblocks, "REBUILD_AT", 3)
+    searchblocks.rebuild()
+    csv = "email,first_name,last_name\n" + "".join(
+        f"imported{n}@example.com,Imre,Sonderby{n}\n" for n in range(3)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        result = importing.import_users(io.StringIO(csv), actor=None)
+    assert result.created == 3
+    assert searchblocks.dirty_count() == 0  # folded into the blocks
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM users_searchblock WHERE trigrams @> '{son}'")
+        assert cursor.fetchone()[0] == 1
+    monkeypatch.setattr(selectors, "BLOCKS_FROM", 0)
+    assert len(selectors.learner_page(query="sonderby").rows) == 3
