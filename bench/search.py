@@ -172,9 +172,13 @@ def main():
     ours, admin = Client(), Client()
     ours.force_login(root)
     admin.force_login(root)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
     print(
         f"users: {learners:,}   runs: {args.runs} (ours), {args.admin_runs} (Django admin, "
-        "planner)   times are whole requests unless named otherwise"
+        f"planner)   PostgreSQL shared_buffers: {buffers}   times are whole requests "
+        "unless named otherwise"
     )
     header = (
         f"{'query':27} {'matches':>9} | {'ours p50':>8} {'p95':>7} | {'admin p50':>9} "
