@@ -5,9 +5,11 @@ first 30,000 learners by name; a surname fragment: every match in one stretch) m
 walk of the name index pass many learners that cannot match. Blocks let it skip them:
 
 - `users_searchblock` cuts the name order into stretches of BLOCK_SIZE learners and keeps,
-  for each, its first and last (last name, first name, id) and every trigram (pg_trgm's
-  show_trgm) of their search_text. A learner can match a term of letters and digits only
-  if their block holds all of the term's trigrams.
+  for each, its first and last (last name, first name, id) and its grams: every 3- and
+  4-character piece of every run of ASCII letters and digits in its learners' search_text.
+  Every such run of a search term lies inside such a run of any text containing the term,
+  so a learner can match only if their block holds all of the term's grams (4-letter
+  pieces keep their order: "orea" is not in a block just for "andrea moreno").
 - The blocks describe the table as it was when they were built: a user unchanged since
   lies between its block's first and last key. A trigger puts every user inserted or
   renamed since (e-mail, first or last name) in `users_searchdirty`, and a search checks
@@ -28,18 +30,17 @@ BLOCK_SIZE = 2_000
 REBUILD_AT = 10_000
 # Advisory lock key: one rebuild at a time.
 LOCK = 7_263_001
-WORD = re.compile(r"[a-z0-9]{3,}")
+RUN = re.compile(r"[a-z0-9]+")
 
 
-def trigrams(term):
-    """The trigrams every match of `term` contains, or None if blocks cannot judge it.
-
-    Only a term of ASCII letters and digits: each of its occurrences then lies inside one
-    pg_trgm word, whose trigrams include every three letters of the term.
-    """
-    if not WORD.fullmatch(term):
-        return None
-    return sorted({term[i : i + 3] for i in range(len(term) - 2)})
+def grams(term):
+    """The grams every match of a (normalised) term contains, or None if it has none (no run
+    of three letters or digits: blocks cannot judge it)."""
+    found = set()
+    for run in RUN.findall(term):
+        for width in (3, 4):
+            found.update(run[i : i + width] for i in range(len(run) - width + 1))
+    return sorted(found) or None
 
 
 def rebuild(block_size=BLOCK_SIZE):
@@ -72,15 +73,22 @@ def rebuild(block_size=BLOCK_SIZE):
                 FROM numbered
                 WHERE n %% %(size)s = %(size)s - 1 OR n = (SELECT COUNT(*) FROM users_user) - 1
             ), grams AS (
-                SELECT n / %(size)s AS position, ARRAY_AGG(DISTINCT gram) AS trigrams
-                FROM numbered, LATERAL UNNEST(SHOW_TRGM(search_text)) AS gram
+                SELECT n / %(size)s AS position, ARRAY_AGG(DISTINCT gram) AS grams
+                FROM numbered,
+                     LATERAL REGEXP_SPLIT_TO_TABLE(search_text, '[^a-z0-9]+') AS run,
+                     LATERAL GENERATE_SERIES(1, LENGTH(run) - 2) AS i,
+                     LATERAL (
+                         VALUES (SUBSTR(run, i, 3)),
+                                (CASE WHEN i <= LENGTH(run) - 3 THEN SUBSTR(run, i, 4) END)
+                     ) AS piece (gram)
+                WHERE gram IS NOT NULL
                 GROUP BY 1
             )
             INSERT INTO users_searchblock
                 (position, start_last, start_first, start_id,
-                 end_last, end_first, end_id, trigrams)
+                 end_last, end_first, end_id, grams)
             SELECT s.position, s.last_name, s.first_name, s.id,
-                   e.last_name, e.first_name, e.id, COALESCE(g.trigrams, '{}')
+                   e.last_name, e.first_name, e.id, COALESCE(g.grams, '{}')
             FROM starts s JOIN ends e USING (position) LEFT JOIN grams g USING (position)
             """,
             {"size": block_size},

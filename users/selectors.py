@@ -139,11 +139,11 @@ def _search_rows(bounded, query, condition, order, ordering, size, *, active, af
     queries)."""
     with transaction.atomic(), connection.cursor() as db:
         rows, matches = _estimates(db, bounded, condition)
-        grams = searchblocks.trigrams(search.normalise(query))
+        grams = searchblocks.grams(search.normalise(query))
         use_blocks = bool(grams) and ordering == NAME_ORDER and matches >= BLOCKS_FROM
         # JIT off: the never-run branch's cost counts towards the plan's, and on a few
         # million users it passes jit_above_cost: compiling (15 ms) would cost more than
-        # running (1-5 ms). Blocks: the planner would scan all of them (their trigram
+        # running (1-5 ms). Blocks: the planner would scan all of them (their gram
         # arrays are out of line, so it sees a tiny table) instead of using their index.
         db.execute(
             "SELECT set_config('jit', 'off', true), set_config('enable_seqscan', %s, true)",
@@ -194,7 +194,7 @@ def _walk_or_index_sql(bounded, query, condition, order, ordering, size, window)
 
 def _blocks_sql(query, grams, active, after, size):
     """CTEs ending in `page`: walk only the stretches of the name order whose block holds
-    the term's trigrams, and check the users changed since the blocks were built."""
+    the term's grams, and check the users changed since the blocks were built."""
     where, where_params = search.sql_condition(query, "u")
     key = "(u.last_name, u.first_name, u.id)"
     beyond, beyond_params, blocks_beyond = "", [], ""
@@ -203,12 +203,12 @@ def _blocks_sql(query, grams, active, after, size):
         blocks_beyond = "AND (b.end_last, b.end_first, b.end_id) > (%s, %s, %s)"
     # Blocks are disjoint and in order, and each walk is in order, so the nested loop's
     # output is in name order and its LIMIT stops at the first page of block matches.
-    # "position + 0": ordering by the primary key would read every block's trigrams.
+    # "position + 0": ordering by the primary key would read every block's grams.
     return (
         f"WITH candidates AS MATERIALIZED ("  # noqa: S608
         f"SELECT b.position, b.start_last, b.start_first, b.start_id, "
         f"b.end_last, b.end_first, b.end_id FROM users_searchblock b "
-        f"WHERE b.trigrams @> %s::text[] {blocks_beyond} ORDER BY b.position + 0), "
+        f"WHERE b.grams @> %s::text[] {blocks_beyond} ORDER BY b.position + 0), "
         f"in_blocks AS (SELECT m.id, m.last_name, m.first_name FROM candidates c "
         f"CROSS JOIN LATERAL (SELECT u.id, u.last_name, u.first_name FROM users_user u "
         f"WHERE {key} BETWEEN (c.start_last, c.start_first, c.start_id) "

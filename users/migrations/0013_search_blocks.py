@@ -1,5 +1,6 @@
-"""Search blocks (users/searchblocks.py): per stretch of the name order, its trigrams; and
-the users changed since they were built. PostgreSQL only; SQLite searches without them."""
+"""Search blocks (users/searchblocks.py): per stretch of the name order, the 3- and 4-letter
+pieces of its learners' search text; and the users changed since they were built.
+PostgreSQL only; SQLite searches without them."""
 
 from django.db import migrations
 
@@ -13,10 +14,10 @@ CREATE = [
         end_last text NOT NULL,
         end_first text NOT NULL,
         end_id bigint NOT NULL,
-        trigrams text[] NOT NULL
+        grams text[] NOT NULL
     )
     """,
-    "CREATE INDEX users_searchblock_trigrams ON users_searchblock USING gin (trigrams)",
+    "CREATE INDEX users_searchblock_grams ON users_searchblock USING gin (grams)",
     "CREATE SEQUENCE users_searchdirty_mark",
     "CREATE TABLE users_searchdirty (user_id bigint PRIMARY KEY, mark bigint NOT NULL)",
     """
