@@ -209,3 +209,17 @@ def test_a_large_import_rebuilds_the_blocks_after_it_commits(
         assert cursor.fetchone()[0] == 1
     monkeypatch.setattr(selectors, "BLOCKS_FROM", 0)
     assert len(selectors.learner_page(query="sonderby").rows) == 3
+
+
+def test_back_and_forth_between_pages_found_by_blocks(school, blocks_always):
+    searchblocks.rebuild(block_size=4)
+    first = selectors.learner_page(query="anna", size=10)
+    second = selectors.learner_page(query="anna", size=10, cursor=first.next_cursor)
+    back = selectors.learner_page(query="anna", size=10, cursor=second.previous_cursor)
+    assert [row.email for row in back.rows] == [row.email for row in first.rows]
+    assert not {row.email for row in first.rows} & {row.email for row in second.rows}
+    disabled = User.objects.filter(first_name="Anna").order_by("last_name", "id")[:3]
+    User.objects.filter(pk__in=[user.pk for user in disabled]).update(is_active=False)
+    assert {row.email for row in selectors.learner_page(query="anna", disabled=True).rows} == {
+        user.email for user in disabled
+    }
