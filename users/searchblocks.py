@@ -6,7 +6,8 @@ walk of the name index pass many learners that cannot match. Blocks let it skip 
 
 - `users_searchblock` cuts the name order into stretches of BLOCK_SIZE learners and keeps,
   for each, its first and last (last name, first name, id) and its grams: every 3- and
-  4-character piece of every run of ASCII letters and digits in its learners' search_text.
+  4-character piece of every run of ASCII letters and digits in its learners' search_text,
+  and the first two characters of every run ("^li"), for two-character terms.
   Every such run of a search term lies inside such a run of any text containing the term,
   so a learner can match only if their block holds all of the term's grams (4-letter
   pieces keep their order: "orea" is not in a block just for "andrea moreno").
@@ -35,7 +36,10 @@ RUN = re.compile(r"[a-z0-9]+")
 
 def grams(term):
     """The grams every match of a (normalised) term contains, or None if it has none (no run
-    of three letters or digits: blocks cannot judge it)."""
+    of three letters or digits, and not two of them: blocks cannot judge it)."""
+    if len(term) == 2 and RUN.fullmatch(term):
+        # Two characters match the start of the e-mail or of a word: a run starts so.
+        return ["^" + term]
     found = set()
     for run in RUN.findall(term):
         for width in (3, 4):
@@ -76,10 +80,12 @@ def rebuild(block_size=BLOCK_SIZE):
                 SELECT n / %(size)s AS position, ARRAY_AGG(DISTINCT gram) AS grams
                 FROM numbered,
                      LATERAL REGEXP_SPLIT_TO_TABLE(search_text, '[^a-z0-9]+') AS run,
-                     LATERAL GENERATE_SERIES(1, LENGTH(run) - 2) AS i,
+                     LATERAL GENERATE_SERIES(1, GREATEST(LENGTH(run) - 2, 1)) AS i,
                      LATERAL (
-                         VALUES (SUBSTR(run, i, 3)),
-                                (CASE WHEN i <= LENGTH(run) - 3 THEN SUBSTR(run, i, 4) END)
+                         VALUES (CASE WHEN LENGTH(run) >= i + 2 THEN SUBSTR(run, i, 3) END),
+                                (CASE WHEN LENGTH(run) >= i + 3 THEN SUBSTR(run, i, 4) END),
+                                (CASE WHEN i = 1 AND LENGTH(run) >= 2
+                                      THEN '^' || SUBSTR(run, 1, 2) END)
                      ) AS piece (gram)
                 WHERE gram IS NOT NULL
                 GROUP BY 1
