@@ -28,33 +28,15 @@ line.
 
 import argparse
 import json
-import os
 import random
 import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-STATIC_ROOT = Path(tempfile.gettempdir()) / "lms-bench-static"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-os.environ.update(
-    DEBUG="false",
-    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 60),
-    SECURE_SSL_REDIRECT="false",
-    SESSION_COOKIE_SECURE="false",
-    CSRF_COOKIE_SECURE="false",
-    ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
-)
+from harness import collect_static, percentile, setup_django
 
-import django  # noqa: E402
+setup_django()
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import F  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -105,11 +87,6 @@ OTHER_LEARNERS = 20_000
 OTHER_ACTIONS = 900_000
 OTHER_ITEMS_EACH = 5
 OTHER_AUDIT_EVENTS = 200_000
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 # The learners
@@ -625,9 +602,7 @@ def main():
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL (DATABASE_URL).")
-    STATIC_ROOT.mkdir(exist_ok=True)
-    settings.STATIC_ROOT = STATIC_ROOT
-    call_command("collectstatic", "--noinput", verbosity=0)
+    collect_static()
     heavy, empty = ensure_learners()
     row = ActivitySettings.load()
     if not row.gamification:

@@ -22,41 +22,21 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-STATIC_ROOT = Path(tempfile.gettempdir()) / "lms-bench-static"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-os.environ.update(
-    DEBUG="false",
-    SECRET_KEY=os.environ.get("SECRET_KEY", "bench-" + "k" * 60),
-    SECURE_SSL_REDIRECT="false",
-    SESSION_COOKIE_SECURE="false",
-    CSRF_COOKIE_SECURE="false",
-    ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
-)
+from harness import ROOT, STATIC_ROOT, collect_static, percentile, setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from users import selectors  # noqa: E402
 from users.models import User  # noqa: E402
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def timed(function, runs):
@@ -161,9 +141,7 @@ def main():
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL (DATABASE_URL).")
-    STATIC_ROOT.mkdir(exist_ok=True)
-    settings.STATIC_ROOT = STATIC_ROOT
-    call_command("collectstatic", "--noinput", verbosity=0)
+    collect_static()
     learners = User.objects.count()  # once, to print the size
     root, _ = User.objects.get_or_create(
         email="bench-root@school.example",
