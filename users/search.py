@@ -44,10 +44,6 @@ def normalise(query):
     return " ".join(query.replace("\x00", " ").split()).lower()
 
 
-def is_short(query):
-    return 0 < len(normalise(query)) < MIN_FRAGMENT
-
-
 def is_exact(query):
     return is_email(normalise(query))
 

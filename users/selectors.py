@@ -39,8 +39,8 @@ PAGE_SIZE = 50
 # term and the data.
 FULL_PER_WALKED = 6
 LONG_WALK = 1_000_000
-# Sorted by name, a term of letters and digits estimated to match at least BLOCKS_FROM
-# users skips the stretches of the list that cannot hold it (users/searchblocks.py).
+# Sorted by name, a term blocks can judge (searchblocks.grams) estimated to match at least
+# BLOCKS_FROM users skips the stretches of the list that cannot hold it.
 BLOCKS_FROM = 2_000
 NAME_ORDER = ["last_name", "first_name", "id"]
 
@@ -85,12 +85,8 @@ def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAG
     if condition is None or connection.vendor != "postgresql":
         if condition is not None:
             users = users.filter(condition)
-        page = keyset_page(_list_rows(users), order=order, kinds=kinds, cursor=cursor, size=size)
-    else:
-        page = _search_page(
-            users, query, condition, order, kinds, cursor, size, active=not disabled
-        )
-    return page
+        return keyset_page(_list_rows(users), order=order, kinds=kinds, cursor=cursor, size=size)
+    return _search_page(users, query, condition, order, kinds, cursor, size, active=not disabled)
 
 
 def _search_page(users, query, condition, order, kinds, cursor, size, *, active):
@@ -138,7 +134,7 @@ def _search_rows(bounded, query, condition, order, ordering, size, *, active, af
     the estimate prices cheapest and reads their rows (so a page always costs the same
     queries)."""
     with transaction.atomic(), connection.cursor() as db:
-        rows, matches = _estimates(db, bounded, condition)
+        users, matches = _estimates(db, bounded, condition)
         grams = searchblocks.grams(search.normalise(query))
         use_blocks = bool(grams) and ordering == NAME_ORDER and matches >= BLOCKS_FROM
         # JIT off: the never-run branch's cost counts towards the plan's, and on a few
@@ -152,7 +148,7 @@ def _search_rows(bounded, query, condition, order, ordering, size, *, active, af
         if use_blocks:
             page_sql, page_params = _blocks_sql(query, grams, active, after, size)
         else:
-            window = _walk_budget(rows, matches, size)
+            window = _walk_budget(users, matches, size)
             page_sql, page_params = _walk_or_index_sql(
                 bounded, query, condition, order, ordering, size, window
             )
@@ -222,7 +218,7 @@ def _blocks_sql(query, grams, active, after, size):
         f"ORDER BY last_name, first_name, id LIMIT %s)",
         [
             grams,
-            *(beyond_params if after is not None else []),
+            *beyond_params,
             *beyond_params,
             active,
             *where_params,
