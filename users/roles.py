@@ -30,10 +30,9 @@ def role_annotations():
 
 def role_of_row(row):
     """The highest role of a row fetched with `role_annotations()`."""
-    for role in (Role.ADMIN, Role.CUSTOMER_SERVICE):
-        if getattr(row, f"in_{role.value}_group"):
-            return role
-    return Role.LEARNER
+    return _highest(
+        {name for role, name in GROUP_NAMES.items() if getattr(row, f"in_{role.value}_group")}
+    )
 
 
 def role_of(user):
@@ -42,9 +41,13 @@ def role_of(user):
     if names is None:
         names = {group.name for group in user.groups.all()}
         user._role_group_names = names
-    if GROUP_NAMES[Role.ADMIN] in names:
+    return _highest(names)
+
+
+def _highest(group_names):
+    if GROUP_NAMES[Role.ADMIN] in group_names:
         return Role.ADMIN
-    if GROUP_NAMES[Role.CUSTOMER_SERVICE] in names:
+    if GROUP_NAMES[Role.CUSTOMER_SERVICE] in group_names:
         return Role.CUSTOMER_SERVICE
     return Role.LEARNER
 
