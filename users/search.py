@@ -69,9 +69,16 @@ def matching(query):
 
 
 def sql_condition(query, alias):
-    """`matching` as PostgreSQL over a subquery's search_text column: (sql, params)."""
+    """`matching` as PostgreSQL over a subquery's search_text column: (sql, params).
+
+    Each pattern is a one-row subquery (an init plan), so the planner does not price it:
+    pricing a LIKE constant runs it over the column's whole statistics sample (1,000
+    values here), about 0.2 ms of planning per use, for statements whose shape is fixed
+    anyway (a walk in index order, stopped at a page). Only the estimate needs a price.
+    """
     term = normalise(query)
     if is_email(term):
         return f"{alias}.email = %s", [term]
     patterns = _patterns(term)
-    return "(" + " OR ".join(f"{alias}.search_text LIKE %s" for _ in patterns) + ")", patterns
+    conditions = " OR ".join(f"{alias}.search_text LIKE (SELECT %s::text)" for _ in patterns)
+    return f"({conditions})", patterns

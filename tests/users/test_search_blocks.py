@@ -226,3 +226,15 @@ def test_back_and_forth_between_pages_found_by_blocks(school, blocks_always):
     assert {row.email for row in selectors.learner_page(query="anna", disabled=True).rows} == {
         user.email for user in disabled
     }
+
+
+def test_a_search_by_blocks_leaves_the_planner_settings_as_they_were(school, blocks_always):
+    """Sequential scans go off for the blocks statement alone: a search made inside a longer
+    transaction (each test runs in one) must not slow the queries after it."""
+    searchblocks.rebuild(block_size=4)
+    assert selectors.learner_page(query="ann").rows
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        assert cursor.fetchone()[0] == "on"
+        cursor.execute("SHOW jit")  # off for every connection (lms/settings.py)
+        assert cursor.fetchone()[0] == "off"
