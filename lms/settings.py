@@ -102,9 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # jit_above_cost, so even an EXPLAIN would compile (0.4 ms for a search estimate at 1M,
     # more at 5M) for queries that run in 1-5 ms. A startup option: no extra round trip.
     # Behind PgBouncer (which refuses startup options), set jit = off for the role instead.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", env.str("PG_OPTIONS", default="-c jit=off")
-    )
+    pg_options = env.str("PG_OPTIONS", default="-c jit=off")
+    if pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", pg_options)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
