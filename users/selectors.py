@@ -39,9 +39,14 @@ PAGE_SIZE = 50
 # term and the data.
 FULL_PER_WALKED = 6
 LONG_WALK = 1_000_000
-# Sorted by name, a term blocks can judge (searchblocks.grams) estimated to match at least
-# BLOCKS_FROM users skips the stretches of the list that cannot hold it.
+# Sorted by name, a term blocks can judge (searchblocks.grams) skips the stretches of the
+# list that cannot hold it when it is estimated to match at least BLOCKS_FROM users (the
+# page fills in the first stretches that hold it), or when at most FEW_BLOCKS stretches
+# can hold it (counted with the estimate: walking a whole stretch costs about 0.8 ms, so
+# at most about 6 ms, where a rare term through the trigram index costs 10-15 ms at 5M
+# users: the index intersects long posting lists, then reads every match from the table).
 BLOCKS_FROM = 2_000
+FEW_BLOCKS = 8
 NAME_ORDER = ["last_name", "first_name", "id"]
 
 SORTS = {
@@ -134,10 +139,10 @@ def _search_rows(bounded, query, condition, order, ordering, size, *, active, af
     """The page's rows: one estimate, then one statement that finds the page's ids the way
     the estimate prices cheapest and reads their rows (so a page always costs the same
     queries)."""
+    grams = searchblocks.grams(search.normalise(query)) if ordering == NAME_ORDER else None
     with connection.cursor() as db:
-        users, matches = _estimates(db, bounded, condition)
-        grams = searchblocks.grams(search.normalise(query))
-        use_blocks = bool(grams) and ordering == NAME_ORDER and matches >= BLOCKS_FROM
+        users, matches, blocks = _estimates(db, bounded, condition, grams, after)
+        use_blocks = bool(grams) and (matches >= BLOCKS_FROM or blocks <= FEW_BLOCKS)
         if use_blocks:
             page_sql, page_params = _blocks_sql(query, grams, active, after, size)
         else:
@@ -198,10 +203,10 @@ def _blocks_sql(query, grams, active, after, size):
     the term's grams, and check the users changed since the blocks were built."""
     where, where_params = search.sql_condition(query, "u")
     key = "(u.last_name, u.first_name, u.id)"
-    beyond, beyond_params, blocks_beyond = "", [], ""
+    beyond, beyond_params = "", []
     if after is not None:
         beyond, beyond_params = f"AND {key} > (%s, %s, %s)", list(after)
-        blocks_beyond = "AND (b.end_last, b.end_first, b.end_id) > (%s, %s, %s)"
+    blocks_where, blocks_params = _candidate_blocks(grams, after)
     # Blocks are disjoint and in order, and each walk is in order, so the nested loop's
     # output is in name order and its LIMIT stops at the first page of block matches.
     # "position + 0": ordering by the primary key would read every block's grams.
@@ -209,7 +214,7 @@ def _blocks_sql(query, grams, active, after, size):
         f"WITH candidates AS MATERIALIZED ("  # noqa: S608
         f"SELECT b.position, b.start_last, b.start_first, b.start_id, "
         f"b.end_last, b.end_first, b.end_id FROM users_searchblock b "
-        f"WHERE b.grams @> %s::text[] {blocks_beyond} ORDER BY b.position + 0), "
+        f"WHERE {blocks_where} ORDER BY b.position + 0), "
         f"in_blocks AS (SELECT m.id, m.last_name, m.first_name FROM candidates c "
         f"CROSS JOIN LATERAL (SELECT u.id, u.last_name, u.first_name FROM users_user u "
         f"WHERE {key} BETWEEN (c.start_last, c.start_first, c.start_id) "
@@ -222,8 +227,7 @@ def _blocks_sql(query, grams, active, after, size):
         f"SELECT id, last_name, first_name FROM changed "
         f"ORDER BY last_name, first_name, id LIMIT %s)",
         [
-            grams,
-            *beyond_params,
+            *blocks_params,
             *beyond_params,
             active,
             *where_params,
@@ -234,6 +238,16 @@ def _blocks_sql(query, grams, active, after, size):
             *where_params,
             size + 1,
         ],
+    )
+
+
+def _candidate_blocks(grams, after):
+    """The blocks (alias b) that can hold a term's grams, past the cursor: (sql, params)."""
+    if after is None:
+        return "b.grams @> %s::text[]", [grams]
+    return (
+        "b.grams @> %s::text[] AND (b.end_last, b.end_first, b.end_id) > (%s, %s, %s)",
+        [grams, *after],
     )
 
 
@@ -260,19 +274,35 @@ def _walk_sql(bounded, query, keys, ordering, size, window):
     )
 
 
-def _estimates(db, bounded, condition):
-    """The planner's estimates: (users past the cursor, of them matching the search)."""
+def _estimates(db, bounded, condition, grams, after):
+    """The planner's estimates (users past the cursor, of them matching the search) and,
+    for a term blocks can judge, how many blocks past the cursor can hold it (counted up
+    to FEW_BLOCKS + 1; otherwise that): one round trip."""
     rows_sql, rows_params = bounded.values("pk").query.sql_with_params()
     matches_sql, matches_params = bounded.filter(condition).values("pk").query.sql_with_params()
-    db.execute(
-        f"EXPLAIN (FORMAT JSON) {rows_sql} UNION ALL {matches_sql}",
-        [*rows_params, *matches_params],
-    )
+    estimate = f"EXPLAIN (FORMAT JSON) {rows_sql} UNION ALL {matches_sql}"
+    params = [*rows_params, *matches_params]
+    if not grams:
+        db.execute(estimate, params)
+    else:
+        # Their index, not a scan of every block's gram array (see _search_rows).
+        blocks_where, blocks_params = _candidate_blocks(grams, after)
+        db.execute(
+            f"{estimate}; SET LOCAL enable_seqscan = off; "  # noqa: S608 (ours, no input)
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM users_searchblock b WHERE {blocks_where} "
+            f"LIMIT %s) candidates; SET LOCAL enable_seqscan TO DEFAULT",
+            [*params, *blocks_params, FEW_BLOCKS + 1],
+        )
     plan = db.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
     rows, matches = (branch["Plan Rows"] for branch in plan[0]["Plan"]["Plans"])
-    return rows, matches
+    blocks = FEW_BLOCKS + 1
+    if grams:
+        db.nextset()
+        db.nextset()
+        blocks = db.fetchone()[0]
+    return rows, matches, blocks
 
 
 def _walk_budget(rows, matches, size):

@@ -140,6 +140,9 @@ def test_every_search_strategy_gives_the_same_pages(db, monkeypatch, sort, windo
             email=f"u{number:03d}@example.com",
         )
     monkeypatch.setattr(selectors, "PAGE_SIZE", 10)
+    # Not through the search blocks (tests/users/test_search_blocks.py covers them).
+    monkeypatch.setattr(selectors, "FEW_BLOCKS", -1)
+    monkeypatch.setattr(selectors, "BLOCKS_FROM", 10**9)
 
     def pages(query):
         seen, cursor = [], None

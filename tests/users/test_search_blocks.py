@@ -238,3 +238,21 @@ def test_a_search_by_blocks_leaves_the_planner_settings_as_they_were(school, blo
         assert cursor.fetchone()[0] == "on"
         cursor.execute("SHOW jit")  # off for every connection (lms/settings.py)
         assert cursor.fetchone()[0] == "off"
+
+
+def test_a_rare_term_in_few_blocks_skips_the_rest(school, monkeypatch):
+    """Estimated rare, but held by at most FEW_BLOCKS blocks: the blocks walk those few
+    stretches; a term that many blocks could hold takes the walk or the trigram index."""
+    from django.test.utils import CaptureQueriesContext
+
+    searchblocks.rebuild(block_size=4)  # 18 blocks; "sen3" is in 3 of them, "ann" in 16
+    monkeypatch.setattr(selectors, "FEW_BLOCKS", 3)
+
+    def statements(query):
+        with CaptureQueriesContext(connection) as queries:
+            selectors.learner_page(query=query)
+        return queries.captured_queries[-1]["sql"]
+
+    assert "FROM users_searchblock" in statements("sen3")
+    assert "FROM users_searchblock" not in statements("ann")
+    assert_same_as_plain(["sen3", "ann", "u01", "zzz"])
