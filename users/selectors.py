@@ -106,7 +106,9 @@ def _search_page(users, query, condition, order, kinds, cursor, size, *, active)
         found = {row.id: row for row in _list_rows(users.filter(pk__in=ids))}
         rows = [found[pk] for pk in ids if pk in found]
     else:
-        after = decoded[1] if decoded is not None and forward else None
+        # In name order the cursor bounds the page from below, whichever way it was reached:
+        # Next on the name sort, or Previous on the reversed one.
+        after = decoded[1] if decoded is not None and ordering == NAME_ORDER else None
         rows = _search_rows(
             bounded, query, condition, order, ordering, size, active=active, after=after
         )

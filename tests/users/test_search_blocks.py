@@ -256,3 +256,24 @@ def test_a_rare_term_in_few_blocks_skips_the_rest(school, monkeypatch):
     assert "FROM users_searchblock" in statements("sen3")
     assert "FROM users_searchblock" not in statements("ann")
     assert_same_as_plain(["sen3", "ann", "u01", "zzz"])
+
+
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_every_page_forwards_and_back_by_blocks(school, blocks_always, sort):
+    """Next to the last page, then Previous back to the first: the plain order both ways."""
+    searchblocks.rebuild(block_size=4)
+    plain = expected("ann")
+    if sort == "-name":
+        plain.reverse()
+    pages_seen, cursor = [], None
+    while True:
+        page = selectors.learner_page(query="ann", sort=sort, size=10, cursor=cursor)
+        pages_seen.append(page)
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert [row.email for page in pages_seen for row in page.rows] == plain
+    back = pages_seen[-1]
+    for earlier in reversed(pages_seen[:-1]):
+        back = selectors.learner_page(query="ann", sort=sort, size=10, cursor=back.previous_cursor)
+        assert [row.email for row in back.rows] == [row.email for row in earlier.rows]
