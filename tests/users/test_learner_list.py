@@ -145,14 +145,21 @@ def test_every_search_strategy_gives_the_same_pages(db, monkeypatch, sort, windo
     monkeypatch.setattr(selectors, "BLOCKS_FROM", 10**9)
 
     def pages(query):
-        seen, cursor = [], None
+        """Every page by Next, checked against the same pages by Previous from the last."""
+        forwards, cursor = [], None
         for _ in range(20):
             page = selectors.learner_page(query=query, sort=sort, cursor=cursor, size=10)
-            seen.extend(user.email for user in page.rows)
+            forwards.append(page)
             cursor = page.next_cursor
             if not cursor:
                 break
-        return seen
+        back = forwards[-1]
+        for earlier in reversed(forwards[:-1]):
+            back = selectors.learner_page(
+                query=query, sort=sort, cursor=back.previous_cursor, size=10
+            )
+            assert [user.email for user in back.rows] == [user.email for user in earlier.rows]
+        return [user.email for page in forwards for user in page.rows]
 
     priced = selectors._walk_budget
     monkeypatch.setattr(selectors, "_walk_budget", lambda *args: 0)  # the index path only
