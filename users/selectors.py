@@ -48,6 +48,7 @@ LONG_WALK = 1_000_000
 BLOCKS_FROM = 2_000
 FEW_BLOCKS = 8
 NAME_ORDER = ["last_name", "first_name", "id"]
+REVERSED_NAME_ORDER = ["-last_name", "-first_name", "-id"]
 
 SORTS = {
     "name": [("last_name", False), ("first_name", False), ("id", False)],
@@ -106,11 +107,12 @@ def _search_page(users, query, condition, order, kinds, cursor, size, *, active)
         found = {row.id: row for row in _list_rows(users.filter(pk__in=ids))}
         rows = [found[pk] for pk in ids if pk in found]
     else:
-        # In name order the cursor bounds the page from below, whichever way it was reached:
-        # Next on the name sort, or Previous on the reversed one.
-        after = decoded[1] if decoded is not None and ordering == NAME_ORDER else None
+        # In name order (either way) the cursor bounds the page, however it was reached:
+        # Next on one name sort is Previous on the other.
+        by_name = ordering in (NAME_ORDER, REVERSED_NAME_ORDER)
+        bound = decoded[1] if decoded is not None and by_name else None
         rows = _search_rows(
-            bounded, query, condition, order, ordering, size, active=active, after=after
+            bounded, query, condition, order, ordering, size, active=active, bound=bound
         )
     return page_of(rows, order=order, forward=forward, decoded=decoded, size=size)
 
@@ -137,16 +139,18 @@ def _row_sql():
     )
 
 
-def _search_rows(bounded, query, condition, order, ordering, size, *, active, after):
+def _search_rows(bounded, query, condition, order, ordering, size, *, active, bound):
     """The page's rows: one estimate, then one statement that finds the page's ids the way
     the estimate prices cheapest and reads their rows (so a page always costs the same
     queries)."""
-    grams = searchblocks.grams(search.normalise(query)) if ordering == NAME_ORDER else None
+    by_name = ordering in (NAME_ORDER, REVERSED_NAME_ORDER)
+    descending = ordering == REVERSED_NAME_ORDER
+    grams = searchblocks.grams(search.normalise(query)) if by_name else None
     with connection.cursor() as db:
-        users, matches, blocks = _estimates(db, bounded, condition, grams, after)
+        users, matches, blocks = _estimates(db, bounded, condition, grams, bound, descending)
         use_blocks = bool(grams) and (matches >= BLOCKS_FROM or blocks <= FEW_BLOCKS)
         if use_blocks:
-            page_sql, page_params = _blocks_sql(query, grams, active, after, size)
+            page_sql, page_params = _blocks_sql(query, grams, active, bound, descending, size)
         else:
             window = _walk_budget(users, matches, size)
             page_sql, page_params = _walk_or_index_sql(
@@ -200,15 +204,17 @@ def _walk_or_index_sql(bounded, query, condition, order, ordering, size, window)
     )
 
 
-def _blocks_sql(query, grams, active, after, size):
+def _blocks_sql(query, grams, active, bound, descending, size):
     """CTEs ending in `page`: walk only the stretches of the name order whose block holds
-    the term's grams, and check the users changed since the blocks were built."""
+    the term's grams (backwards if `descending`), past the cursor's `bound`, and check the
+    users changed since the blocks were built."""
     where, where_params = search.sql_condition(query, "u")
     key = "(u.last_name, u.first_name, u.id)"
+    way = " DESC" if descending else ""
     beyond, beyond_params = "", []
-    if after is not None:
-        beyond, beyond_params = f"AND {key} > (%s, %s, %s)", list(after)
-    blocks_where, blocks_params = _candidate_blocks(grams, after)
+    if bound is not None:
+        beyond, beyond_params = f"AND {key} {'<' if descending else '>'} (%s, %s, %s)", list(bound)
+    blocks_where, blocks_params = _candidate_blocks(grams, bound, descending)
     # Blocks are disjoint and in order, and each walk is in order, so the nested loop's
     # output is in name order and its LIMIT stops at the first page of block matches.
     # "position + 0": ordering by the primary key would read every block's grams.
@@ -216,18 +222,18 @@ def _blocks_sql(query, grams, active, after, size):
         f"WITH candidates AS MATERIALIZED ("  # noqa: S608
         f"SELECT b.position, b.start_last, b.start_first, b.start_id, "
         f"b.end_last, b.end_first, b.end_id FROM users_searchblock b "
-        f"WHERE {blocks_where} ORDER BY b.position + 0), "
+        f"WHERE {blocks_where} ORDER BY b.position + 0{way}), "
         f"in_blocks AS (SELECT m.id, m.last_name, m.first_name FROM candidates c "
         f"CROSS JOIN LATERAL (SELECT u.id, u.last_name, u.first_name FROM users_user u "
         f"WHERE {key} BETWEEN (c.start_last, c.start_first, c.start_id) "
         f"AND (c.end_last, c.end_first, c.end_id) {beyond} "
         f"AND u.is_active = %s AND {where} "
-        f"ORDER BY u.last_name, u.first_name, u.id LIMIT %s) m LIMIT %s), "
+        f"ORDER BY u.last_name{way}, u.first_name{way}, u.id{way} LIMIT %s) m LIMIT %s), "
         f"changed AS (SELECT u.id, u.last_name, u.first_name FROM users_searchdirty d "
         f"JOIN users_user u ON u.id = d.user_id WHERE u.is_active = %s {beyond} AND {where}), "
         f"page AS (SELECT id, last_name, first_name FROM in_blocks UNION "
         f"SELECT id, last_name, first_name FROM changed "
-        f"ORDER BY last_name, first_name, id LIMIT %s)",
+        f"ORDER BY last_name{way}, first_name{way}, id{way} LIMIT %s)",
         [
             *blocks_params,
             *beyond_params,
@@ -243,13 +249,19 @@ def _blocks_sql(query, grams, active, after, size):
     )
 
 
-def _candidate_blocks(grams, after):
-    """The blocks (alias b) that can hold a term's grams, past the cursor: (sql, params)."""
-    if after is None:
+def _candidate_blocks(grams, bound, descending):
+    """The blocks (alias b) that can hold a term's grams, past the cursor's bound in name
+    order (before it if `descending`): (sql, params)."""
+    if bound is None:
         return "b.grams @> %s::text[]", [grams]
+    if descending:
+        return (
+            "b.grams @> %s::text[] AND (b.start_last, b.start_first, b.start_id) < (%s, %s, %s)",
+            [grams, *bound],
+        )
     return (
         "b.grams @> %s::text[] AND (b.end_last, b.end_first, b.end_id) > (%s, %s, %s)",
-        [grams, *after],
+        [grams, *bound],
     )
 
 
@@ -276,7 +288,7 @@ def _walk_sql(bounded, query, keys, ordering, size, window):
     )
 
 
-def _estimates(db, bounded, condition, grams, after):
+def _estimates(db, bounded, condition, grams, bound, descending):
     """The planner's estimates (users past the cursor, of them matching the search) and,
     for a term blocks can judge, how many blocks past the cursor can hold it (counted up
     to FEW_BLOCKS + 1; otherwise that): one round trip."""
@@ -288,7 +300,7 @@ def _estimates(db, bounded, condition, grams, after):
         db.execute(estimate, params)
     else:
         # Their index, not a scan of every block's gram array (see _search_rows).
-        blocks_where, blocks_params = _candidate_blocks(grams, after)
+        blocks_where, blocks_params = _candidate_blocks(grams, bound, descending)
         db.execute(
             f"{estimate}; SET LOCAL enable_seqscan = off; "  # noqa: S608 (ours, no input)
             f"SELECT COUNT(*) FROM (SELECT 1 FROM users_searchblock b WHERE {blocks_where} "
