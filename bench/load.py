@@ -407,6 +407,8 @@ def _server_env(static_root):
         STATIC_ROOT=str(static_root),
         PYTHONPATH=str(ROOT),
     )
+    # As deployed (.env.example) unless set: connections kept between requests.
+    env.setdefault("CONN_MAX_AGE", "60")
     return env
 
 
