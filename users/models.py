@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .search import SearchText
@@ -194,6 +195,45 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The audit log is append-only.")
+
+    @property
+    def action_label(self):
+        """The action in words: "payments.subscription_started" reads "Payments: subscription
+        started"."""
+        area, _, what = self.action.partition(".")
+        if not what:
+            return self.action.replace("_", " ").capitalize()
+        return f"{area.replace('_', ' ').capitalize()}: {what.replace('_', ' ')}"
+
+    @property
+    def change_rows(self):
+        """[(field, before, after, changed)] in words for the History table: times in the
+        site's zone to the minute, yes/no, lists joined; a value recorded on both sides
+        (a secret reads "changed", a new record's empty field) is shown once."""
+        rows = []
+        for field, values in (self.changes or {}).items():
+            pair = isinstance(values, list) and len(values) == 2
+            before, after = values if pair else (None, values)
+            rows.append(
+                (field.replace("_", " "), _in_words(before), _in_words(after), before != after)
+            )
+        return rows
+
+
+def _in_words(value):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_in_words(item) for item in value) or "—"
+    if isinstance(value, str) and len(value) > 16 and value[10:11] in ("T", " "):
+        moment = parse_datetime(value)
+        if moment is not None:
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return moment.strftime("%Y-%m-%d %H:%M")
+    return str(value)
 
 
 class UserSession(AbstractBaseSession):

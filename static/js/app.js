@@ -20,3 +20,13 @@ document.addEventListener("click", function (event) {
     if (dialog) { event.preventDefault(); dialog.close(); }
   }
 });
+// The learners list: the folded bulk edit bar counts the learners ticked in the table (it
+// does not unfold by itself: the table would jump under the pointer).
+document.addEventListener("change", function (event) {
+  const box = event.target;
+  if (!box.matches || !box.matches('input[type="checkbox"][name="user"]')) return;
+  const count = box.form && box.form.querySelector("[data-bulk-bar] [data-selected-count]");
+  if (!count) return;
+  const ticked = box.form.querySelectorAll('input[type="checkbox"][name="user"]:checked').length;
+  count.textContent = ticked ? "(" + ticked + " selected)" : "";
+});

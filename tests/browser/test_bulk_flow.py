@@ -25,6 +25,10 @@ def test_select_three_learners_and_disable_them_in_bulk(page, live_server, sign_
 
     for learner in chosen:
         page.get_by_label(f"Select {learner.full_name}").check()
+    bulk_bar = page.get_by_text("Bulk edit (3 selected)")
+    expect(bulk_bar).to_be_visible()
+    expect(page.get_by_label("Bulk action")).to_be_hidden()  # folded until asked for
+    bulk_bar.click()
     page.get_by_label("Bulk action").select_option("disable")
     page.get_by_role("button", name="Review bulk action").click()
 

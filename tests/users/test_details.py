@@ -385,3 +385,23 @@ class TestSettings:
             "/manage/settings/users/", {"dual_role": "on", "impersonation_minutes": "30"}
         )
         assert not AuditEvent.objects.filter(action="settings.users.updated").exists()
+
+
+def test_history_reads_in_words(admin_client):
+    """Actions and values as an admin reads them: no raw codes, timestamps or no-op arrows."""
+    learner = LearnerFactory(first_name="Lin")
+    audit.record(
+        actor=None,
+        subject=learner,
+        action="payments.subscription_started",
+        changes={
+            "current_period_end": [None, "2026-12-29T03:01:40.018003+00:00"],
+            "is_default": [None, True],
+            "password": [audit.REDACTED, audit.REDACTED],
+        },
+    )
+    page = admin_client.get(f"/manage/users/{learner.pk}/details/").content.decode()
+    assert "Payments: subscription started" in page
+    assert "<strong>current period end</strong>: — → 2026-12-29 03:01</li>" in page
+    assert "<strong>is default</strong>: — → yes</li>" in page
+    assert "<strong>password</strong>: changed</li>" in page
