@@ -40,3 +40,22 @@ def test_admin_finds_a_learner_and_a_learner_is_kept_out(page, live_server, sign
     assert response.status == 403
     expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
     check_a11y(page)
+
+
+def test_on_a_phone_nothing_runs_off_the_screen(page, live_server, sign_in):
+    """390 px wide: the header wraps (Sign out stays reachable) and wide tables scroll in
+    their own box, so no page scrolls sideways."""
+    admin = AdminFactory()
+    learner = LearnerFactory(first_name="Ada", last_name="Lovelace-Byron-King")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, admin.email, PASSWORD)
+    paths = ["/manage/", "/manage/users/learners/?q=ada"] + [
+        f"/manage/users/{learner.pk}/{tab}/"
+        for tab in ("details", "access", "activity", "engagement", "payments", "transcript")
+    ]
+    for path in paths:
+        page.goto(f"{live_server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide"
+        sign_out = page.get_by_role("button", name="Sign out")
+        expect(sign_out).to_be_in_viewport()
