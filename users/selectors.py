@@ -291,32 +291,40 @@ def _walk_sql(bounded, query, keys, ordering, size, window):
 def _estimates(db, bounded, condition, grams, bound, descending):
     """The planner's estimates (users past the cursor, of them matching the search) and,
     for a term blocks can judge, how many blocks past the cursor can hold it (counted up
-    to FEW_BLOCKS + 1; otherwise that): one round trip."""
+    to FEW_BLOCKS + 1; otherwise that): one round trip.
+
+    Two plain EXPLAINs, each read at its top node: on a large table the planner may plan
+    either in parallel (a Gather on top, its branches reordered inside)."""
     rows_sql, rows_params = bounded.values("pk").query.sql_with_params()
     matches_sql, matches_params = bounded.filter(condition).values("pk").query.sql_with_params()
-    estimate = f"EXPLAIN (FORMAT JSON) {rows_sql} UNION ALL {matches_sql}"
+    statements = f"EXPLAIN (FORMAT JSON) {rows_sql}; EXPLAIN (FORMAT JSON) {matches_sql}"
     params = [*rows_params, *matches_params]
-    if not grams:
-        db.execute(estimate, params)
-    else:
+    if grams:
         # Their index, not a scan of every block's gram array (see _search_rows).
         blocks_where, blocks_params = _candidate_blocks(grams, bound, descending)
-        db.execute(
-            f"{estimate}; SET LOCAL enable_seqscan = off; "  # noqa: S608 (ours, no input)
+        statements += (
+            "; SET LOCAL enable_seqscan = off; "  # noqa: S608 (ours, no input)
             f"SELECT COUNT(*) FROM (SELECT 1 FROM users_searchblock b WHERE {blocks_where} "
-            f"LIMIT %s) candidates; SET LOCAL enable_seqscan TO DEFAULT",
-            [*params, *blocks_params, FEW_BLOCKS + 1],
+            f"LIMIT %s) candidates; SET LOCAL enable_seqscan TO DEFAULT"
         )
-    plan = db.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    rows, matches = (branch["Plan Rows"] for branch in plan[0]["Plan"]["Plans"])
+        params += [*blocks_params, FEW_BLOCKS + 1]
+    db.execute(statements, params)
+    rows = _planned_rows(db.fetchone()[0])
+    db.nextset()
+    matches = _planned_rows(db.fetchone()[0])
     blocks = FEW_BLOCKS + 1
     if grams:
         db.nextset()
         db.nextset()
         blocks = db.fetchone()[0]
     return rows, matches, blocks
+
+
+def _planned_rows(plan):
+    """The row count an EXPLAIN (FORMAT JSON) result estimates for its whole statement."""
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
 
 
 def _walk_budget(rows, matches, size):
