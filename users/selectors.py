@@ -123,7 +123,8 @@ LearnerRow = namedtuple(
 
 
 def _row_sql():
-    """What `_list_rows` selects, as SQL over `u` (a users_user row): (sql, params)."""
+    """What `_list_rows` selects but last_seen (`_learner_rows` adds it), as SQL over `u`
+    (a users_user row): (sql, params)."""
     membership = User.groups.through._meta.db_table
     group = Group._meta.db_table
     # The group's id as an init plan, not a join: a third less planning for the statement.
@@ -134,8 +135,8 @@ def _row_sql():
     ]
     columns = ", ".join(f"u.{name}" for name in LIST_COLUMNS)
     return (
-        f"{columns}, COALESCE(u.last_login, %s), {', '.join(roles)}",
-        [NEVER_SIGNED_IN, *GROUP_NAMES.values()],
+        f"{columns}, {', '.join(roles)}",
+        list(GROUP_NAMES.values()),
     )
 
 
@@ -166,7 +167,7 @@ def _search_rows(bounded, query, condition, order, ordering, size, *, active, bo
         params = [*page_params, *row_params]
         if not use_blocks:
             db.execute(statement, params)
-            return [LearnerRow(*row) for row in db.fetchall()]
+            return _learner_rows(db.fetchall())
         # Blocks: the planner would scan all of them (their gram arrays are out of line, so
         # it sees a tiny table) instead of using their index. Sequential scans go off for
         # this statement alone, in the same round trip and (implicit) transaction, and back
@@ -176,7 +177,18 @@ def _search_rows(bounded, query, condition, order, ordering, size, *, active, bo
             params,
         )
         db.nextset()
-        return [LearnerRow(*row) for row in db.fetchall()]
+        return _learner_rows(db.fetchall())
+
+
+def _learner_rows(fetched):
+    """LearnerRows from `_row_sql` rows; last_seen is made here (a third fewer timestamps
+    for the database driver to parse than selecting COALESCE(last_login, ...))."""
+    last_login = LIST_COLUMNS.index("last_login")
+    seen_at = len(LIST_COLUMNS)
+    return [
+        LearnerRow(*row[:seen_at], row[last_login] or NEVER_SIGNED_IN, *row[seen_at:])
+        for row in fetched
+    ]
 
 
 def _walk_or_index_sql(bounded, query, condition, order, ordering, size, window):
