@@ -107,12 +107,15 @@ def _search_page(users, query, condition, order, kinds, cursor, size, *, active)
         found = {row.id: row for row in _list_rows(users.filter(pk__in=ids))}
         rows = [found[pk] for pk in ids if pk in found]
     else:
-        # In name order (either way) the cursor bounds the page, however it was reached:
-        # Next on one name sort is Previous on the other.
-        by_name = ordering in (NAME_ORDER, REVERSED_NAME_ORDER)
-        bound = decoded[1] if decoded is not None and by_name else None
         rows = _search_rows(
-            bounded, query, condition, order, ordering, size, active=active, bound=bound
+            bounded,
+            query,
+            condition,
+            order,
+            ordering,
+            size,
+            active=active,
+            cursor_values=decoded[1] if decoded is not None else None,
         )
     return page_of(rows, order=order, forward=forward, decoded=decoded, size=size)
 
@@ -140,13 +143,16 @@ def _row_sql():
     )
 
 
-def _search_rows(bounded, query, condition, order, ordering, size, *, active, bound):
+def _search_rows(bounded, query, condition, order, ordering, size, *, active, cursor_values):
     """The page's rows: one estimate, then one statement that finds the page's ids the way
     the estimate prices cheapest and reads their rows (so a page always costs the same
     queries)."""
     by_name = ordering in (NAME_ORDER, REVERSED_NAME_ORDER)
     descending = ordering == REVERSED_NAME_ORDER
     grams = searchblocks.grams(search.normalise(query)) if by_name else None
+    # In name order (either way) the cursor bounds the page, however it was reached: Next
+    # on one name sort is Previous on the other.
+    bound = cursor_values if by_name else None
     with connection.cursor() as db:
         users, matches, blocks = _estimates(db, bounded, condition, grams, bound, descending)
         use_blocks = bool(grams) and (matches >= BLOCKS_FROM or blocks <= FEW_BLOCKS)
@@ -164,20 +170,21 @@ def _search_rows(bounded, query, condition, order, ordering, size, *, active, bo
             f"JOIN {User._meta.db_table} u ON u.id = page.id "
             f"ORDER BY {_order_sql('page', ordering)}"
         )
-        params = [*page_params, *row_params]
-        if not use_blocks:
-            db.execute(statement, params)
-            return _learner_rows(db.fetchall())
-        # Blocks: the planner would scan all of them (their gram arrays are out of line, so
-        # it sees a tiny table) instead of using their index. Sequential scans go off for
-        # this statement alone, in the same round trip and (implicit) transaction, and back
-        # to the default after it in case this runs inside a longer transaction.
-        db.execute(
-            f"SET LOCAL enable_seqscan = off; {statement}; SET LOCAL enable_seqscan TO DEFAULT",
-            params,
-        )
-        db.nextset()
+        if use_blocks:
+            statement = _without_seqscans(statement)
+        db.execute(statement, [*page_params, *row_params])
+        if use_blocks:
+            db.nextset()  # past the SET
         return _learner_rows(db.fetchall())
+
+
+def _without_seqscans(statement):
+    """The statement with sequential scans off for it alone, for any that reads the blocks:
+    the planner would scan all of them (their gram arrays are out of line, so it sees a
+    tiny table) instead of using their index. Same round trip and (implicit) transaction,
+    and back to the default after it in case this runs inside a longer transaction; the
+    statement's results are the second set."""
+    return f"SET LOCAL enable_seqscan = off; {statement}; SET LOCAL enable_seqscan TO DEFAULT"
 
 
 def _learner_rows(fetched):
@@ -312,13 +319,12 @@ def _estimates(db, bounded, condition, grams, bound, descending):
     statements = f"EXPLAIN (FORMAT JSON) {rows_sql}; EXPLAIN (FORMAT JSON) {matches_sql}"
     params = [*rows_params, *matches_params]
     if grams:
-        # Their index, not a scan of every block's gram array (see _search_rows).
         blocks_where, blocks_params = _candidate_blocks(grams, bound, descending)
-        statements += (
-            "; SET LOCAL enable_seqscan = off; "  # noqa: S608 (ours, no input)
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM users_searchblock b WHERE {blocks_where} "
-            f"LIMIT %s) candidates; SET LOCAL enable_seqscan TO DEFAULT"
+        count = (
+            "SELECT COUNT(*) FROM (SELECT 1 FROM users_searchblock b "  # noqa: S608 (ours)
+            f"WHERE {blocks_where} LIMIT %s) candidates"
         )
+        statements += f"; {_without_seqscans(count)}"
         params += [*blocks_params, FEW_BLOCKS + 1]
     db.execute(statements, params)
     rows = _planned_rows(db.fetchone()[0])
@@ -326,7 +332,7 @@ def _estimates(db, bounded, condition, grams, bound, descending):
     matches = _planned_rows(db.fetchone()[0])
     blocks = FEW_BLOCKS + 1
     if grams:
-        db.nextset()
+        db.nextset()  # the SET
         db.nextset()
         blocks = db.fetchone()[0]
     return rows, matches, blocks
