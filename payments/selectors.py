@@ -1,7 +1,6 @@
 """Reads for the Payments tab, each a fixed number of queries whatever the history size."""
 
-from django.db.models import BigIntegerField, Count, Q, Sum
-from django.db.models.functions import Cast, Extract
+from django.db.models import Count, Q, Sum
 
 from access.models import SubscriptionPlan
 from users.paging import keyset_page
@@ -10,10 +9,8 @@ from .models import Card, Purchase, Subscription, Transaction
 from .money import format_money
 
 PAGE_SIZE = 25
-# Keyed on created_at in whole microseconds: users.paging's JSON cursor keeps datetimes to the
-# millisecond only, which would skip rows written within the same millisecond.
-ORDER = [("created_us", True), ("id", True)]
-KINDS = ["int", "int"]
+ORDER = [("created_at", True), ("id", True)]
+KINDS = ["datetime", "int"]
 PURCHASE_ORDER = [("purchased_at", True), ("id", True)]
 PURCHASE_KINDS = ["datetime", "int"]
 
@@ -62,11 +59,7 @@ def purchase_page(user, *, cursor=None, size=PAGE_SIZE):
 
 def transaction_page(user, *, cursor=None, size=PAGE_SIZE):
     """Newest first, keyset-paged (1 query)."""
-    rows = (
-        Transaction.objects.filter(learner=user)
-        .annotate(created_us=Cast(Extract("created_at", "epoch") * 1_000_000, BigIntegerField()))
-        .select_related("initiated_by", "parent")
-    )
+    rows = Transaction.objects.filter(learner=user).select_related("initiated_by", "parent")
     return keyset_page(rows, order=ORDER, kinds=KINDS, cursor=cursor, size=size)
 
 

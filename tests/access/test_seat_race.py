@@ -11,7 +11,8 @@ from access.models import Sublicense, SublicenseSeat
 from tests.access.factories import SublicenseFactory
 from tests.factories import AdminFactory, LearnerFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# PostgreSQL only: row locks under concurrency.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def test_two_admins_one_last_seat_one_wins_one_gets_the_message():

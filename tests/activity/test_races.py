@@ -14,7 +14,8 @@ from tests.activity.factories import CertificateTemplateFactory, ContentFactory
 from tests.factories import AdminFactory, LearnerFactory
 from users.models import AuditEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# PostgreSQL only: row locks under concurrency.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def run_together(count, work):

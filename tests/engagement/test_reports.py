@@ -176,6 +176,7 @@ def test_the_csv_export_is_streamed_with_headers_and_every_row(admin_client, log
     ]
 
 
+@pytest.mark.postgres  # a named (server-side) cursor is PostgreSQL's
 def test_the_csv_export_reads_the_log_in_chunks_from_a_server_side_cursor(admin_client, log):
     response = admin_client.get(LOG, {"export": "csv"})
     with CaptureQueriesContext(connection) as queries:

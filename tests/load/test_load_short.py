@@ -20,6 +20,7 @@ def school():
     return [(a.email, ADMIN_PASSWORD) for a in admins], [learner.pk for learner in learners]
 
 
+@pytest.mark.postgres  # concurrent writers: SQLite locks whole tables
 def test_four_admins_for_eight_seconds_lose_nothing_and_never_see_a_5xx(live_server, school):
     admins, learner_ids = school
     results = run_load(

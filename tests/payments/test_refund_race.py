@@ -9,7 +9,8 @@ from payments.models import Transaction
 from tests.factories import AdminFactory
 from tests.payments.factories import paid_learner
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# PostgreSQL only: row locks under concurrency.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def run_together(*calls):

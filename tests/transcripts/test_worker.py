@@ -4,7 +4,6 @@ import io
 import time
 
 import pytest
-from django.conf import settings
 from pypdf import PdfReader
 
 from lms.celery import app as celery_app
@@ -14,7 +13,7 @@ from transcripts.models import TranscriptExport
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (a real broker)"),
+    pytest.mark.redis,
 ]
 
 

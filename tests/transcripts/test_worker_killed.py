@@ -5,7 +5,6 @@ import signal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from lms.celery import app as celery_app
@@ -17,7 +16,7 @@ from transcripts.models import STALE_RENDERING_AFTER, TranscriptExport
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (a real broker)"),
+    pytest.mark.redis,
 ]
 ROOT = Path(__file__).resolve().parents[2]
 

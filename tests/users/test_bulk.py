@@ -380,6 +380,7 @@ def test_an_admin_gets_through_the_gate_on_every_bulk_route(admin_client, learne
     assert admin_client.get(url.format(id=learner.pk)).status_code == status
 
 
+@pytest.mark.postgres  # two workers at once: row locks
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_on_one_job_count_each_learner_once(admin_user, monkeypatch):
     """A task delivered twice at once: the job's lock serialises chunks; totals stay exact."""

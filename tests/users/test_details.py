@@ -140,7 +140,7 @@ class TestNewPassword:
         event = AuditEvent.objects.get(subject=learner, action="user.updated")
         assert event.changes == {"password": ["changed", "changed"]}
         with connection.cursor() as cursor:
-            cursor.execute("SELECT changes::text FROM users_auditevent")
+            cursor.execute("SELECT CAST(changes AS TEXT) FROM users_auditevent")
             assert all(new not in row[0] for row in cursor.fetchall())
 
     def test_weak_password_is_refused_at_the_field(self, admin_client):

@@ -3,7 +3,6 @@
 import time
 
 import pytest
-from django.conf import settings
 from django.core import mail
 
 from lms.celery import app as celery_app
@@ -11,7 +10,7 @@ from tests.factories import LearnerFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (a real broker)"),
+    pytest.mark.redis,
 ]
 
 

@@ -173,6 +173,7 @@ def test_every_search_strategy_gives_the_same_pages(db, monkeypatch, sort, windo
     assert len(expected["bo"]) == 24  # "Bob": the start of a word, not "u0bo"
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("sort", ["name", "email", "-last_sign_in"])
 def test_a_parallel_plan_for_the_estimate_is_read_right(db, sort):
     """On a large table the planner may estimate a search with a parallel plan (a Gather

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +22,7 @@ from users import outbox, services
 from users.models import OutboundEmail
 
 ROOT = Path(__file__).resolve().parents[2]
-needs_redis = pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs REDIS_URL")
+needs_redis = pytest.mark.redis
 
 
 class Mailbox:

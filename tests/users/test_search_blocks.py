@@ -11,7 +11,8 @@ from tests.factories import LearnerFactory
 from users import searchblocks, selectors
 from users.models import User
 
-pytestmark = pytest.mark.django_db
+# PostgreSQL only: search blocks are PostgreSQL tables.
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 TERMS = ("ann", "anna", "sen3", "bob", "u01", "hansen", "zzz", "an", "bo", "u0", "ha", "zz")
 TERMS += ("anna hansen2", "a han")
 
