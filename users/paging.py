@@ -31,31 +31,62 @@ def encode_cursor(direction, values):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A cursor is untrusted input: it comes back in the query string, and anyone can craft one.
+MAX_CURSOR_LENGTH = 4096
+MAX_TEXT_VALUE = 1000
+INT_RANGE = range(-(2**63), 2**63)
+
+
+def _clean_text(value):
+    """The string if a database can take it as a parameter: no NUL, no lone surrogate."""
+    if not isinstance(value, str) or len(value) > MAX_TEXT_VALUE or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def _clean_value(kind, value):
+    if kind == "datetime":
+        if _clean_text(value) is None:
+            return None
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            return None
+        return moment if moment is not None and moment.tzinfo is not None else None
+    if kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool) and value in INT_RANGE
+        return value if ok else None
+    return _clean_text(value)
+
+
 def decode_cursor(cursor, kinds):
-    """(direction, values) or None for a missing or malformed cursor (bad input is page 1)."""
-    if not cursor:
+    """(direction, values) or None for a missing or malformed cursor (bad input is page 1).
+
+    Every value is checked against its kind as strictly as a form field: a value the
+    database would refuse (NUL, a lone surrogate, an integer past 64 bits, a naive or
+    impossible date) makes the whole cursor malformed.
+    """
+    if not cursor or not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        direction, values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError, binascii.Error, UnicodeError, RecursionError):
         return None
+    if not isinstance(decoded, list) or len(decoded) != 2:
+        return None
+    direction, values = decoded
     if direction not in ("after", "before") or not isinstance(values, list):
         return None
     if len(values) != len(kinds):
         return None
-    parsed = []
-    for kind, value in zip(kinds, values, strict=True):
-        if kind == "datetime":
-            value = parse_datetime(value) if isinstance(value, str) else None
-            if value is None:
-                return None
-        elif kind == "int":
-            if not isinstance(value, int) or isinstance(value, bool):
-                return None
-        elif not isinstance(value, str):
-            return None
-        parsed.append(value)
+    parsed = [_clean_value(kind, value) for kind, value in zip(kinds, values, strict=True)]
+    if any(value is None for value in parsed):
+        return None
     return direction, parsed
 
 
