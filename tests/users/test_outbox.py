@@ -295,3 +295,13 @@ def test_broker_down_during_the_request_then_the_mail_goes_out(smtp, real_broker
 def _listening(port):
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_an_email_logs_no_broker_warning(caplog, mailoutbox):
+    """On the embedded default (no broker) the first e-mail printed a kombu warning about
+    a missing AMQP hostname; an e-mail sent in-process logs nothing above INFO."""
+    with caplog.at_level("WARNING"), transaction.atomic():
+        outbox.enqueue(key="quiet", to="quiet@example.com", subject="Hello", body="Hi")
+    assert [message.to for message in mailoutbox] == [["quiet@example.com"]]
+    assert [r.getMessage() for r in caplog.records if r.levelname != "INFO"] == []
