@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -140,13 +141,10 @@ def seat(request, user_id):
 
 
 def _grant(user_id, grant_id):
-    return get_object_or_404(
-        AccessGrant.objects.select_related(
-            "content", "learning_path", "plan", "granted_by", "ended_by", "parent"
-        ),
-        pk=grant_id,
-        user_id=user_id,
-    )
+    try:
+        return selectors.grant_detail(user_id, grant_id)
+    except AccessGrant.DoesNotExist:
+        raise Http404("No such access for this learner.") from None
 
 
 def grant(request, user_id, grant_id):
