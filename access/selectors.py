@@ -115,6 +115,24 @@ def access_tab(user, *, cursors=None, size=PAGE_SIZE):
     return {"sections": sections, "seats": seats, "purchases": purchases}
 
 
+# What the grant page draws: the item, who granted and ended it, and the path or plan that
+# opened it (a content grant's parent is a learning path or a plan grant).
+GRANT_PAGE_RELATED = (
+    "content",
+    "learning_path",
+    "plan",
+    "granted_by",
+    "ended_by",
+    "parent__learning_path",
+    "parent__plan",
+)
+
+
+def grant_detail(user_id, grant_id):
+    """One grant of this learner with everything its page shows (AccessGrant.DoesNotExist)."""
+    return AccessGrant.objects.select_related(*GRANT_PAGE_RELATED).get(pk=grant_id, user_id=user_id)
+
+
 def catalog_choices(limit=1000):
     """The picker's options: [(label, value)] for content, learning paths and plans."""
     kinds = dict(Content.Kind.choices)

@@ -1,6 +1,7 @@
 """Every change to access: check the rule, one transaction, one audit event."""
 
 import datetime
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -85,11 +86,22 @@ def _open_grant(*, user, field, item, actor, source, expires_at, note, parent=No
     return grant, True
 
 
-@transaction.atomic
 def access_grant(*, user, item, actor, source=AccessGrant.Source.MANUAL, expires_at=None, note=""):
     """Open content, a learning path or a plan to a learner; granting twice gives one grant.
 
     A learning path or plan also opens each of its content items (child grants).
+    """
+    grant, _ = access_add(
+        user=user, item=item, actor=actor, source=source, expires_at=expires_at, note=note
+    )
+    return grant
+
+
+@transaction.atomic
+def access_add(*, user, item, actor, source=AccessGrant.Source.MANUAL, expires_at=None, note=""):
+    """`access_grant` that tells: (grant, True) when it opened the item; (the open grant, False)
+    when the learner already held it, and then nothing changed (expiry and note untouched, no
+    audit event): a held item's expiry is changed on its own page, where the change is named.
     """
     require_can_edit(actor=actor, target=user, permission="access.add_accessgrant")
     now = timezone.now()
@@ -107,7 +119,7 @@ def access_grant(*, user, item, actor, source=AccessGrant.Source.MANUAL, expires
         now=now,
     )
     if not created:
-        return grant
+        return grant, False
     for content in _contents_opened_by(item):
         _open_grant(
             user=user,
@@ -131,16 +143,20 @@ def access_grant(*, user, item, actor, source=AccessGrant.Source.MANUAL, expires
         },
         note=note,
     )
-    return grant
+    return grant, True
 
 
 @transaction.atomic
 def access_revoke(*, grant, actor, reason=""):
-    """End a grant now (and what it opened); the row stays as history."""
+    """End a grant now (and what it opened); the row stays as history.
+
+    Returns (grant, changed): access that already ended (revoked, or expired even if the
+    nightly sweep has not marked it yet) is left as it is, with no audit event.
+    """
     grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     require_can_edit(actor=actor, target=grant.user, permission="access.change_accessgrant")
-    if grant.ended_at is not None:
-        return grant
+    if grant.ended_at is not None or grant.has_expired:
+        return grant, False
     now = timezone.now()
     grant.ended_at, grant.end_reason, grant.ended_by = now, AccessGrant.EndReason.REVOKED, actor
     grant.save(update_fields=["ended_at", "end_reason", "ended_by"])
@@ -154,7 +170,7 @@ def access_revoke(*, grant, actor, reason=""):
         changes={item_field(grant.item): [str(grant.item), None]},
         note=reason,
     )
-    return grant
+    return grant, True
 
 
 def _iso(value):
@@ -172,8 +188,19 @@ def _refuse_past(expires_at, now, field="expires_at"):
 
 
 @transaction.atomic
+def same_day(a, b):
+    """Two expiry moments on the same day (or both None, no expiry): expiry dates are days."""
+    if a is None or b is None:
+        return a is b
+    return timezone.localtime(a).date() == timezone.localtime(b).date()
+
+
+@transaction.atomic
 def access_expiry_change(*, grant, expires_at, actor):
-    """Move a grant's expiry (None: no expiry), and that of the content it opened with it."""
+    """Move a grant's expiry (None: no expiry), and that of the content it opened with it.
+
+    Returns (grant, changed): the same day as now changes nothing and writes no audit event.
+    """
     grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     require_can_edit(actor=actor, target=grant.user, permission="access.change_accessgrant")
     now = timezone.now()
@@ -181,8 +208,8 @@ def access_expiry_change(*, grant, expires_at, actor):
         raise ValidationError({"expires_at": "This access has ended: reinstate it instead."})
     _refuse_past(expires_at, now)
     old = grant.expires_at
-    if old == expires_at:
-        return grant
+    if same_day(old, expires_at):
+        return grant, False
     grant.expires_at = expires_at
     grant.save(update_fields=["expires_at"])
     grant.children.filter(ended_at__isnull=True, expires_at=old).update(expires_at=expires_at)
@@ -195,7 +222,7 @@ def access_expiry_change(*, grant, expires_at, actor):
             "expires_at": [_iso(old), _iso(expires_at)],
         },
     )
-    return grant
+    return grant, True
 
 
 def can_archive(*, actor, grant):
@@ -210,11 +237,11 @@ def can_archive(*, actor, grant):
 
 @transaction.atomic
 def access_archive(*, grant, actor):
-    """The learner moves an item of their own to their Archive."""
+    """The learner moves an item of their own to their Archive: (grant, changed)."""
     grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     require(can_archive(actor=actor, grant=grant), "Archiving is not available for this item.")
     if grant.archived_at is not None:
-        return grant
+        return grant, False
     grant.archived_at = timezone.now()
     grant.save(update_fields=["archived_at"])
     audit.record(
@@ -226,16 +253,16 @@ def access_archive(*, grant, actor):
             "archived_at": [None, _iso(grant.archived_at)],
         },
     )
-    return grant
+    return grant, True
 
 
 @transaction.atomic
 def access_unarchive(*, grant, actor):
-    """The learner brings an archived item back to their content."""
+    """The learner brings an archived item back to their content: (grant, changed)."""
     grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     require(can_archive(actor=actor, grant=grant), "Archiving is not available for this item.")
     if grant.archived_at is None:
-        return grant
+        return grant, False
     old, grant.archived_at = grant.archived_at, None
     grant.save(update_fields=["archived_at"])
     audit.record(
@@ -247,12 +274,15 @@ def access_unarchive(*, grant, actor):
             "archived_at": [_iso(old), None],
         },
     )
-    return grant
+    return grant, True
 
 
 @transaction.atomic
 def access_reinstate(*, grant, actor, expires_at=None):
-    """Bring back an archived or expired item; an expired one needs a new expiry date."""
+    """Bring back an archived or expired item; an expired one needs a new expiry date.
+
+    Returns (grant, changed): access that is open and not archived is left as it is.
+    """
     grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     require_can_edit(actor=actor, target=grant.user, permission="access.change_accessgrant")
     now = timezone.now()
@@ -260,7 +290,7 @@ def access_reinstate(*, grant, actor, expires_at=None):
         raise ValidationError("Revoked access cannot be reinstated: add the item again instead.")
     expired = grant.has_expired
     if not expired and grant.archived_at is None:
-        return grant
+        return grant, False
     if expired and expires_at is None:
         raise ValidationError({"expires_at": "This access has expired: choose a new expiry date."})
     _refuse_past(expires_at, now)
@@ -294,7 +324,7 @@ def access_reinstate(*, grant, actor, expires_at=None):
             "expires_at": [_iso(old["expires_at"]), _iso(grant.expires_at)],
         },
     )
-    return grant
+    return grant, True
 
 
 def _reopen_children(grant, old, expires_at):
@@ -340,9 +370,21 @@ def access_expire_due(*, now=None, batch_size=500):
         ended += len(grants)
 
 
+class SeatAssignment(NamedTuple):
+    """What `seat_assign` did: the seat, whether it changed, the sublicense it left (or None)."""
+
+    seat: SublicenseSeat
+    changed: bool
+    previous: Sublicense | None = None
+
+
 @transaction.atomic
 def seat_assign(*, user, sublicense, actor):
-    """Place a learner in a sublicense (moving them within its Panorama); the DB counts seats."""
+    """Place a learner in a sublicense (moving them within its Panorama); the DB counts seats.
+
+    A learner already in this sublicense keeps their seat as it is, with no audit event
+    (`changed` is False).
+    """
     require_can_edit(actor=actor, target=user, permission="access.add_sublicenseseat")
     sublicense = Sublicense.objects.select_related("panorama").get(pk=sublicense.pk)
     now = timezone.now()
@@ -357,7 +399,7 @@ def seat_assign(*, user, sublicense, actor):
         .first()
     )
     if seat is not None and seat.sublicense_id == sublicense.pk:
-        return seat
+        return SeatAssignment(seat, changed=False)
     try:
         with transaction.atomic():
             Sublicense.objects.filter(pk=sublicense.pk).update(seats_used=F("seats_used") + 1)
@@ -399,7 +441,7 @@ def seat_assign(*, user, sublicense, actor):
             "sublicense": [old.name if old else None, sublicense.name],
         },
     )
-    return seat
+    return SeatAssignment(seat, changed=True, previous=old)
 
 
 def _open_sublicense_content(*, user, old, new, actor, now):
@@ -460,13 +502,13 @@ def panorama_main_sync(*, panorama):
 
 @transaction.atomic
 def access_settings_update(*, actor, learner_archiving):
-    """Turn learner-driven archiving on or off for the whole school."""
+    """Turn learner-driven archiving on or off for the whole school: (settings, changed)."""
     _require_catalog_editor(actor, "access.change_accesssettings")
     settings = AccessSettings.load()
     settings = AccessSettings.objects.select_for_update().get(pk=settings.pk)
     old = settings.learner_archiving
     if old == learner_archiving:
-        return settings
+        return settings, False
     settings.learner_archiving = learner_archiving
     settings.save(update_fields=["learner_archiving"])
     audit.record(
@@ -475,4 +517,4 @@ def access_settings_update(*, actor, learner_archiving):
         action="access.settings_changed",
         changes={"learner_archiving": [old, learner_archiving]},
     )
-    return settings
+    return settings, True

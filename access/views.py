@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,46 @@ CURSOR_PARAMS = {
 }
 
 
+# How a learner holds an item, for "already has access ... through ...".
+THROUGH_SOURCE = {
+    AccessGrant.Source.MANUAL: "a manual grant",
+    AccessGrant.Source.PURCHASE: "a purchase",
+    AccessGrant.Source.SUBSCRIPTION: "a subscription",
+    AccessGrant.Source.SUBLICENSE: "a Panorama sublicense",
+    AccessGrant.Source.BULK_PURCHASE: "a bulk purchase code",
+    AccessGrant.Source.LEARNING_PATH: "a learning path",
+}
+
+
+def _day(moment):
+    return f"{timezone.localtime(moment):%Y-%m-%d}"
+
+
+def _until(grant):
+    """ "until 2025-03-01", or "with no end date"."""
+    return f"until {_day(grant.expires_at)}" if grant.expires_at else "with no end date"
+
+
+def _through(grant):
+    """The learning path or subscription that opened this grant, else how it was given."""
+    parent = grant.parent
+    if parent is not None and parent.learning_path is not None:
+        return f"the learning path “{parent.learning_path}”"
+    if parent is not None and parent.plan is not None:
+        return f"the subscription “{parent.plan}”"
+    return THROUGH_SOURCE.get(grant.source, grant.get_source_display())
+
+
+def _already_held(grant):
+    message = f"This learner already has access to {grant.item} {_until(grant)}, through "
+    message += f"{_through(grant)}. Nothing changed."
+    if grant.archived_at is not None:
+        message += " The learner archived it: reinstate it from the Archive."
+    elif grant.parent is None:
+        message += " To change its expiry date, open it in the list below."
+    return message
+
+
 def _add_errors(form, error):
     """Put a service's ValidationError next to the form's fields (or on the form)."""
     if hasattr(error, "error_dict"):
@@ -53,8 +94,11 @@ def learner_home(request):
 @require_POST
 def archive(request, grant_id):
     grant = get_object_or_404(AccessGrant, pk=grant_id, user=request.user)
-    services.access_archive(grant=grant, actor=request.user)
-    messages.success(request, f"{grant.item} moved to your Archive.")
+    grant, changed = services.access_archive(grant=grant, actor=request.user)
+    if changed:
+        messages.success(request, f"{grant.item} moved to your Archive.")
+    else:
+        messages.info(request, f"{grant.item} is already in your Archive.")
     return redirect("home")
 
 
@@ -62,8 +106,11 @@ def archive(request, grant_id):
 @require_POST
 def unarchive(request, grant_id):
     grant = get_object_or_404(AccessGrant, pk=grant_id, user=request.user)
-    services.access_unarchive(grant=grant, actor=request.user)
-    messages.success(request, f"{grant.item} is back in your content.")
+    grant, changed = services.access_unarchive(grant=grant, actor=request.user)
+    if changed:
+        messages.success(request, f"{grant.item} is back in your content.")
+    else:
+        messages.info(request, f"{grant.item} is already in your content, not in your Archive.")
     return redirect("home")
 
 
@@ -107,7 +154,7 @@ def add(request, user_id):
     form = AddAccessForm(request.POST)
     if form.is_valid():
         try:
-            grant = services.access_grant(
+            grant, created = services.access_add(
                 user=subject,
                 item=form.cleaned_data["item"],
                 actor=request.user,
@@ -117,7 +164,11 @@ def add(request, user_id):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"{grant.item} added.")
+            if created:
+                messages.success(request, f"{grant.item} added, with access {_until(grant)}.")
+            else:
+                held = selectors.grant_detail(user_id, grant.pk)
+                messages.info(request, _already_held(held))
             return redirect(_tab_url(user_id))
     return _render_tab(request, user_id, add_form=form, status=400)
 
@@ -130,23 +181,33 @@ def seat(request, user_id):
     if form.is_valid():
         sublicense = form.cleaned_data["sublicense"]
         try:
-            services.seat_assign(user=subject, sublicense=sublicense, actor=request.user)
+            done = services.seat_assign(user=subject, sublicense=sublicense, actor=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"Seat assigned in {sublicense.panorama}: {sublicense.name}.")
+            panorama = sublicense.panorama
+            if not done.changed:
+                messages.info(
+                    request,
+                    f"This learner already holds a seat in {panorama}: {sublicense.name} "
+                    f"(since {_day(done.seat.assigned_at)}). Nothing changed.",
+                )
+            elif done.previous is not None:
+                messages.success(
+                    request,
+                    f"Seat moved in {panorama}: from {done.previous.name} to {sublicense.name}.",
+                )
+            else:
+                messages.success(request, f"Seat assigned in {panorama}: {sublicense.name}.")
             return redirect(_tab_url(user_id, "#panoramas"))
     return _render_tab(request, user_id, seat_form=form, status=400)
 
 
 def _grant(user_id, grant_id):
-    return get_object_or_404(
-        AccessGrant.objects.select_related(
-            "content", "learning_path", "plan", "granted_by", "ended_by", "parent"
-        ),
-        pk=grant_id,
-        user_id=user_id,
-    )
+    try:
+        return selectors.grant_detail(user_id, grant_id)
+    except AccessGrant.DoesNotExist:
+        raise Http404("No such access for this learner.") from None
 
 
 def grant(request, user_id, grant_id):
@@ -165,16 +226,26 @@ def grant(request, user_id, grant_id):
         if expiry_form.is_valid():
             new = expiry_form.cleaned_data["expires_at"]
             try:
-                services.access_expiry_change(grant=access, expires_at=new, actor=request.user)
+                access, changed = services.access_expiry_change(
+                    grant=access, expires_at=new, actor=request.user
+                )
             except ValidationError as error:
                 _add_errors(expiry_form, error)
             else:
-                messages.success(
-                    request,
-                    f"{access.item} now expires on {new:%Y-%m-%d}."
-                    if new
-                    else f"{access.item} no longer expires.",
-                )
+                if not changed:
+                    messages.info(
+                        request,
+                        f"{access.item} already expires on {_day(access.expires_at)}. "
+                        "Nothing changed."
+                        if access.expires_at
+                        else f"{access.item} already has no end date. Nothing changed.",
+                    )
+                elif access.expires_at:
+                    messages.success(
+                        request, f"{access.item} now expires on {_day(access.expires_at)}."
+                    )
+                else:
+                    messages.success(request, f"{access.item} no longer expires.")
                 return redirect(_tab_url(user_id))
     context.update(
         grant=access,
@@ -198,8 +269,22 @@ def revoke(request, user_id, grant_id):
             reinstate_form=ReinstateForm(),
         )
         return render(request, "access/grant.html", context, status=400)
-    services.access_revoke(grant=access, actor=request.user, reason=form.cleaned_data["reason"])
-    messages.success(request, f"Access to {access.item} revoked.")
+    access, changed = services.access_revoke(
+        grant=access, actor=request.user, reason=form.cleaned_data["reason"]
+    )
+    if changed:
+        messages.success(request, f"Access to {access.item} revoked.")
+    elif access.end_reason == AccessGrant.EndReason.REVOKED:
+        messages.info(
+            request,
+            f"Access to {access.item} was already revoked on {_day(access.ended_at)}. "
+            "Nothing changed.",
+        )
+    else:
+        ended = access.expires_at or access.ended_at
+        messages.info(
+            request, f"Access to {access.item} already expired on {_day(ended)}. Nothing changed."
+        )
     return redirect(_tab_url(user_id))
 
 
@@ -209,13 +294,22 @@ def reinstate(request, user_id, grant_id):
     form = ReinstateForm(request.POST)
     if form.is_valid():
         try:
-            services.access_reinstate(
+            access, changed = services.access_reinstate(
                 grant=access, actor=request.user, expires_at=form.cleaned_data["expires_at"]
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"{access.item} reinstated.")
+            if changed:
+                messages.success(
+                    request, f"{access.item} reinstated, with access {_until(access)}."
+                )
+            else:
+                messages.info(
+                    request,
+                    f"{access.item} is already open to this learner, {_until(access)}, and not "
+                    "archived. Nothing changed.",
+                )
             return redirect(_tab_url(user_id))
     return _render_tab(request, user_id, reinstate=(access.pk, form), status=400)
 
@@ -229,9 +323,14 @@ def settings_page(request):
     if request.method == "POST":
         form = AccessSettingsForm(request.POST, instance=AccessSettings.load())
         if form.is_valid():
-            services.access_settings_update(
-                actor=request.user, learner_archiving=form.cleaned_data["learner_archiving"]
+            archiving = form.cleaned_data["learner_archiving"]
+            _, changed = services.access_settings_update(
+                actor=request.user, learner_archiving=archiving
             )
-            messages.success(request, "Access settings saved.")
+            state = "on" if archiving else "off"
+            if changed:
+                messages.success(request, f"Learner archiving turned {state}.")
+            else:
+                messages.info(request, f"Learner archiving is already {state}. Nothing changed.")
             return redirect("access:settings")
     return render(request, "access/settings.html", {"form": form})

@@ -154,6 +154,7 @@ def populate(n, *, admin):
         "user_id": learner.pk,
         "email": learner.email,
         "grant_id": grants["content"][0].pk,
+        "subscription_grant_id": grants["subscribed"].pk,
         **activity,
         **payments,
         **transcripts,
@@ -228,6 +229,21 @@ def _access(n, tag, now, learner, admin, contents):
         )
         for plan in plans
     )
+    # Content a subscription opened (its grant's parent is the plan grant): its page names the plan.
+    subscribed = Content.objects.create(
+        title=f"Budget {tag} subscription video",
+        slug=f"budget-{tag}-subscription-video",
+        kind=Content.Kind.VIDEO,
+    )
+    plans[0].contents.add(subscribed)
+    subscribed_grant = AccessGrant.objects.create(
+        user=learner,
+        content=subscribed,
+        source=AccessGrant.Source.SUBSCRIPTION,
+        parent=plan_grants[0],
+        granted_at=now,
+        expires_at=plan_grants[0].expires_at,
+    )
     content_grants = AccessGrant.objects.bulk_create(
         AccessGrant(
             user=learner,
@@ -293,6 +309,7 @@ def _access(n, tag, now, learner, admin, contents):
         "content": content_grants,
         "paths": path_grants,
         "plans": plan_grants,
+        "subscribed": subscribed_grant,
         "ended": ended,
         "bulk": bulk,
     }

@@ -46,10 +46,15 @@ LARGE = 60
 
 @dataclass(frozen=True)
 class Budget:
-    """A page measured with small and large data: its expected status and query strings."""
+    """A page measured with small and large data: its expected status and query strings.
+
+    `rows` opens the page on other rows too: each maps a route id to the `populate` id to use
+    in its place ({} is the route's own), for a row whose page draws more (a parent, a plan).
+    """
 
     status: int = 200
     queries: tuple = ("",)
+    rows: tuple = ({},)
 
 
 PAGES = {
@@ -64,7 +69,9 @@ PAGES = {
     "manage/settings/users/": Budget(),
     "manage/users/<int:user_id>/": Budget(status=302),  # the record opens on its first tab
     "manage/users/<int:user_id>/access/": Budget(),
-    "manage/users/<int:user_id>/access/<int:grant_id>/": Budget(),
+    "manage/users/<int:user_id>/access/<int:grant_id>/": Budget(
+        rows=({}, {"grant_id": "subscription_grant_id"})  # content a subscription opened
+    ),
     "manage/users/<int:user_id>/activity/": Budget(),
     "manage/users/<int:user_id>/activity/attempts/<int:attempt_id>/forgive/": Budget(),
     "manage/users/<int:user_id>/activity/awards/grant/": Budget(),
@@ -140,8 +147,10 @@ PAGE_SIZES = {
 }
 
 
-def url_for(route, ids, query=""):
-    """The route with its <int:...> parts filled from `ids` (KeyError names a missing id)."""
+def url_for(route, ids, query="", row=None):
+    """The route with its <int:...> parts filled from `ids` (KeyError names a missing id);
+    `row` names other ids to use for some parts (see Budget.rows)."""
+    ids = {**ids, **{name: ids[other] for name, other in (row or {}).items()}}
     return (
         "/"
         + CONVERTER.sub(lambda match: str(ids[match.group("name")]), route)
@@ -204,21 +213,30 @@ def _pages_in(response):
 
 
 MEASURED = [(route, query) for route, budget in sorted(PAGES.items()) for query in budget.queries]
+MEASURED_ROWS = [(route, query, row) for route, query in MEASURED for row in PAGES[route].rows]
 
 
-@pytest.mark.parametrize(("route", "query"), MEASURED, ids=[f"{r}{q}" for r, q in MEASURED])
+def _row_label(row):
+    return "".join(f"[{name}={other}]" for name, other in row.items())
+
+
+@pytest.mark.parametrize(
+    ("route", "query", "row"),
+    MEASURED_ROWS,
+    ids=[f"{r}{q}{_row_label(row)}" for r, q, row in MEASURED_ROWS],
+)
 def test_page_costs_the_same_queries_with_small_or_large_data(
-    admin_client, admin_user, school, route, query
+    admin_client, admin_user, school, route, query, row
 ):
     expected = PAGES[route].status
     small = populate(1, admin=admin_user)
-    small_url = url_for(route, small, query)
+    small_url = url_for(route, small, query, row)
     # Warm first-request caches (session, permissions, content types, settings rows).
     assert fetch(admin_client, small_url).status_code == expected
     small_response, small_queries = measure(admin_client, small_url)
 
     large = populate(LARGE, admin=admin_user)
-    large_url = url_for(route, large, query)
+    large_url = url_for(route, large, query, row)
     large_response, large_queries = measure(admin_client, large_url)
 
     assert small_response.status_code == large_response.status_code == expected

@@ -230,7 +230,7 @@ class TestSeats:
         course = ContentFactory()
         team = SublicenseFactory(seat_limit=2)
         team.contents.set([course])
-        seat = services.seat_assign(user=learner, sublicense=team, actor=admin_user)
+        seat = services.seat_assign(user=learner, sublicense=team, actor=admin_user).seat
         team.refresh_from_db()
         assert team.seats_used == 1 and seat.sublicense == team
         grant = AccessGrant.objects.get(user=learner, content=course)

@@ -142,7 +142,9 @@ class TestAdd:
         assert response.status_code == 302
         grant = AccessGrant.objects.get(user=learner, content=course)
         assert grant.expires_at.date() == timezone.localdate() + 10 * DAY
-        assert "Excel Formulas added." in text(admin_client.get(tab_url(learner)))
+        assert f"Excel Formulas added, with access until {future(10)}." in text(
+            admin_client.get(tab_url(learner))
+        )
 
     def test_the_title_alone_works_without_the_list(self, admin_client, learner):
         path = LearningPathFactory(title="New Manager Path", contents=[ContentFactory()])

@@ -33,12 +33,30 @@ def test_admin_grants_adjusts_learner_archives_admin_reinstates(
     )
     page.get_by_label("Access expires on").fill(in_days(10).isoformat())
     page.get_by_role("button", name="Add access").click()
-    expect(page.get_by_text("Workplace Safety added.")).to_be_visible()
+    expect(
+        page.get_by_text(f"Workplace Safety added, with access until {in_days(10).isoformat()}.")
+    ).to_be_visible()
     content = page.get_by_role("region", name="Content")
     expect(content.get_by_role("row", name="Workplace Safety")).to_contain_text(
         in_days(10).isoformat()
     )
     check_a11y(page)
+
+    # Adding it again with another date changes nothing, and the page says so.
+    page.get_by_label("Content, learning path or subscription").fill(
+        "Workplace Safety [content:workplace-safety]"
+    )
+    page.get_by_label("Access expires on").fill(in_days(60).isoformat())
+    page.get_by_role("button", name="Add access").click()
+    expect(
+        page.get_by_text(
+            "This learner already has access to Workplace Safety until "
+            f"{in_days(10).isoformat()}, through a manual grant. Nothing changed."
+        )
+    ).to_be_visible()
+    expect(content.get_by_role("row", name="Workplace Safety")).to_contain_text(
+        in_days(10).isoformat()
+    )
 
     content.get_by_role("link", name="Workplace Safety").click()
     expect(page.get_by_role("heading", name="Workplace Safety")).to_be_visible()
@@ -54,7 +72,7 @@ def test_admin_grants_adjusts_learner_archives_admin_reinstates(
     check_a11y(page)
     page.get_by_label("Learners may archive their content").check()
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Access settings saved.")).to_be_visible()
+    expect(page.get_by_text("Learner archiving turned on.")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, learner.email, PASSWORD)
@@ -82,7 +100,11 @@ def test_admin_grants_adjusts_learner_archives_admin_reinstates(
     )
     check_a11y(page)
     archive.get_by_role("button", name="Reinstate Workplace Safety").click()
-    expect(page.get_by_text("Workplace Safety reinstated.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            f"Workplace Safety reinstated, with access until {in_days(30).isoformat()}."
+        )
+    ).to_be_visible()
     expect(
         page.get_by_role("region", name="Content").get_by_role("row", name="Workplace Safety")
     ).to_contain_text("Active")
