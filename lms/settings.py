@@ -134,6 +134,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "users/locked_out.html"
 AXES_USERNAME_CALLABLE = "users.auth.axes_username"
+# The client's address (users.auth.client_ip, also the audit log's): REMOTE_ADDR, or behind
+# this many trusted proxies the X-Forwarded-For entry the outermost one added.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "users.auth.client_ip"
 
 # Impersonation: django-hijack does the session swap; our rule decides who may.
 HIJACK_PERMISSION_CHECK = "users.rules.hijack_permission_check"

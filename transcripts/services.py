@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from users import audit
-from users.rules import require_can_edit
+from users.rules import require_can_export
 
 from . import selectors
 from .models import (
@@ -160,7 +160,7 @@ def transcript_field_values_set(*, actor, field, values):
 def _require_may_export(actor, learner):
     if actor is None or actor.pk == learner.pk:
         return
-    require_can_edit(actor=actor, target=learner, permission="transcripts.add_transcriptexport")
+    require_can_export(actor=actor, subject=learner, permission="transcripts.add_transcriptexport")
 
 
 def export_request(*, learner, actor, include_in_progress=False):

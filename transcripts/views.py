@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from users.models import User
 from users.record import record_context
-from users.rules import can_manage_users
+from users.rules import can_export, can_view_record
 
 from . import selectors, services
 from .forms import CertificationSettingsForm, FieldValuesForm, TranscriptFieldForm
@@ -44,9 +44,15 @@ def _export_urls(export, *, user_id=None):
     }
 
 
+def _require_may_export(request, learner):
+    if not can_export(actor=request.user, subject=learner):
+        raise PermissionDenied("Your role does not allow exporting this user's transcript.")
+
+
 def _page_context(request, learner, *, user_id=None):
     in_progress = _in_progress(request)
-    export = selectors.latest_export(learner)
+    may_export = can_export(actor=request.user, subject=learner)
+    export = selectors.latest_export(learner) if may_export else None
     base = (
         reverse("transcripts:tab", args=[user_id])
         if user_id is not None
@@ -67,12 +73,15 @@ def _page_context(request, learner, *, user_id=None):
         + ("?in_progress=1" if in_progress else ""),
         "page_url": base,
         "in_progress": in_progress,
+        "may_export": may_export,
     }
 
 
 def tab(request, user_id):
     """The Transcript tab: completed content with the school's columns, print and export."""
     subject, context = record_context(user_id, active_tab="Transcript")
+    if not can_view_record(actor=request.user, subject=subject):
+        raise PermissionDenied
     context.update(_page_context(request, subject, user_id=subject.pk))
     return render(request, "transcripts/tab.html", context)
 
@@ -113,6 +122,7 @@ def _csv_response(learner, *, in_progress):
 def csv_export(request, user_id):
     """Export CSV: the same columns as the tab, streamed."""
     learner = get_object_or_404(User, pk=user_id)
+    _require_may_export(request, learner)
     return _csv_response(learner, in_progress=_in_progress(request))
 
 
@@ -137,6 +147,7 @@ def _request_export(request, learner, redirect_to):
 def export(request, user_id):
     """Export PDF: queue the render (or find the one already running)."""
     learner = get_object_or_404(User, pk=user_id)
+    _require_may_export(request, learner)
     return _request_export(request, learner, reverse("transcripts:tab", args=[user_id]))
 
 
@@ -154,7 +165,10 @@ def _status(request, export, urls):
 
 def export_status(request, user_id, export_id):
     """The export's status fragment, polled by htmx while it is queued or rendering."""
-    export = get_object_or_404(TranscriptExport, pk=export_id, learner_id=user_id)
+    export = get_object_or_404(
+        TranscriptExport.objects.select_related("learner"), pk=export_id, learner_id=user_id
+    )
+    _require_may_export(request, export.learner)
     return _status(request, export, _export_urls(export, user_id=user_id))
 
 
@@ -181,12 +195,11 @@ def _download(export):
 
 
 def export_download(request, user_id, export_id):
-    """The PDF, streamed to users who manage users (never a public media URL)."""
-    if not can_manage_users(actor=request.user):
-        raise PermissionDenied
+    """The PDF, streamed to those who may export it (never a public media URL)."""
     export = get_object_or_404(
         TranscriptExport.objects.select_related("learner"), pk=export_id, learner_id=user_id
     )
+    _require_may_export(request, export.learner)
     return _download(export)
 
 

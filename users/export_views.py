@@ -7,10 +7,10 @@ from . import exporting
 
 
 def learners_csv(request):
-    """Stream the learners matching ?q= (and ?disabled=1) in the import's columns."""
+    """Stream the learners matching ?q= (and ?disabled=1) whose data the actor may export."""
     query = request.GET.get("q", "")[:200]
     disabled = request.GET.get("disabled") == "1"
-    users = exporting.users_to_export(query=query, disabled=disabled)
+    users = exporting.users_to_export(query=query, disabled=disabled, actor=request.user)
     response = StreamingHttpResponse(
         exporting.csv_lines(exporting.rows(users)), content_type="text/csv; charset=utf-8"
     )

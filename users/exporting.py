@@ -5,14 +5,18 @@ import csv
 from .importing import COLUMNS, GRANTS_COLUMN, REFERENCE_PREFIX, grant_handler
 from .models import ProfileField, ProfileValue, User
 from .roles import role_of
+from .rules import exportable_users
 from .selectors import learner_search
 
 CHUNK = 2000
 
 
-def users_to_export(*, query="", disabled=False):
-    """The users of the learners list (same search, active or disabled), oldest first."""
+def users_to_export(*, query="", disabled=False, actor=None):
+    """The users of the learners list (same search, active or disabled), oldest first; for an
+    actor, only those whose data they may export (the ops command has none: everyone)."""
     users = User.objects.filter(is_active=not disabled, learner_record_of__isnull=True)
+    if actor is not None:
+        users = exportable_users(users, actor=actor)
     return learner_search(users, query[:200]).order_by("id")
 
 

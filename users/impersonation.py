@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import services
+from .auth import client_ip
 
 SESSION_KEY = "impersonation"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -26,7 +27,7 @@ def on_hijack_started(sender, request, hijacker, hijacked, **kwargs):
         admin=hijacker,
         learner=hijacked,
         reason=getattr(request, "impersonation_reason", "") or "(no reason given)",
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     minutes = services.UserSettings.load().impersonation_minutes

@@ -2,6 +2,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 from . import audit
+from .auth import client_ip
 
 MANAGE_PREFIX = "/manage/"
 MANAGE_PERMISSION = "users.manage_users"
@@ -23,7 +24,7 @@ def audit_context(get_response):
 
     def middleware(request):
         token = audit.bind_request(
-            ip_address=request.META.get("REMOTE_ADDR") or None,
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             real_actor_id=real_actor_id(request),
         )

@@ -29,7 +29,7 @@ from .models import (
     User,
 )
 from .roles import RANK, Role, rank_of, role_of
-from .rules import can_edit_user, require, require_can_edit
+from .rules import can_edit_user, can_export, require, require_can_edit, require_can_export
 from .sessions import end_sessions
 
 CANCEL_WINDOW = datetime.timedelta(days=7)
@@ -201,7 +201,7 @@ def personal_data(user):
 @transaction.atomic
 def privacy_export(*, user, actor):
     """A ZIP of JSON and CSV files of everything we hold about the learner."""
-    require_can_edit(actor=actor, target=user, permission=EXPORT_PERMISSION)
+    require_can_export(actor=actor, subject=user, permission=EXPORT_PERMISSION)
     data = personal_data(user)
     exported_at = timezone.now()
     buffer = io.BytesIO()
@@ -249,6 +249,8 @@ def privacy_context(*, subject, actor):
     """What the Details tab's Privacy section shows (one query)."""
     return {
         "erasure_request": open_request(subject),
+        "may_export": can_export(actor=actor, subject=subject)
+        and actor.has_perm(EXPORT_PERMISSION),
         "may_erase": actor.has_perm(ERASE_PERMISSION)
         and can_edit_user(actor=actor, target=subject)
         and is_erasable(subject),

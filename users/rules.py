@@ -1,8 +1,9 @@
 """Who may act on whom. Small keyword-only predicates, tested as matrices."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
 
-from .roles import RANK, Role, rank_of
+from .roles import GROUP_NAMES, RANK, SUPERUSER_RANK, Role, rank_of
 
 MANAGE_USERS = "users.manage_users"
 
@@ -30,6 +31,38 @@ def can_assign_role(*, actor, target, role):
     return RANK[Role(role)] <= rank_of(actor)
 
 
+def can_view_record(*, actor, subject):
+    """Opening someone's record (every tab, read-only where editing is not allowed): the
+    person themselves, and anyone who manages users, whatever the subject's role."""
+    if not (actor and actor.is_authenticated):
+        return False
+    return actor.pk == subject.pk or can_manage_users(actor=actor)
+
+
+def can_export(*, actor, subject):
+    """Taking a copy of someone's data away (transcript CSV and PDF, privacy export): the
+    person themselves, or a manager who may edit them (Customer Service: learners only)."""
+    if not can_view_record(actor=actor, subject=subject):
+        return False
+    return actor.pk == subject.pk or can_edit_user(actor=actor, target=subject)
+
+
+def exportable_users(users, *, actor):
+    """`users` narrowed to those whose data `actor` may export (`can_export` as a filter),
+    for exports of many users at once such as the learners list's CSV."""
+    if not can_manage_users(actor=actor):
+        return users.filter(pk=actor.pk)
+    actor_rank = rank_of(actor)
+    if actor_rank >= SUPERUSER_RANK:
+        return users
+    limit = actor_rank if actor_rank >= RANK[Role.ADMIN] else actor_rank - 1
+    above = [name for role, name in GROUP_NAMES.items() if RANK[role] > limit]
+    membership = users.model.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name__in=above
+    )
+    return users.filter(Q(pk=actor.pk) | (Q(is_superuser=False) & ~Exists(membership)))
+
+
 def require(allowed, message="You are not allowed to do this."):
     """Raise PermissionDenied unless `allowed`: services call this first."""
     if not allowed:
@@ -41,6 +74,18 @@ def require_can_edit(*, actor, target, permission=None):
     if actor is None:
         return
     require(can_edit_user(actor=actor, target=target), "You may not change this user's record.")
+    if permission:
+        require(actor.has_perm(permission), "Your role does not allow this action.")
+
+
+def require_can_export(*, actor, subject, permission=None):
+    """The check of a service making a copy of someone's data (actor None = the system)."""
+    if actor is None:
+        return
+    require(
+        can_export(actor=actor, subject=subject),
+        "Your role does not allow exporting this user's data.",
+    )
     if permission:
         require(actor.has_perm(permission), "Your role does not allow this action.")
 
