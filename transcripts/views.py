@@ -126,10 +126,21 @@ def _request_export(request, learner, redirect_to):
     export, created = services.export_request(
         learner=learner, actor=request.user, include_in_progress=in_progress
     )
-    if created:
+    # Without a broker the render ran on commit, inside the request: say what is true now.
+    export.refresh_from_db()
+    state = export.shown_status
+    if state == TranscriptExport.Status.READY:
+        messages.success(request, "The PDF is ready: use Download PDF below.")
+    elif state == TranscriptExport.Status.FAILED:
+        messages.error(
+            request, f"The PDF could not be made{f': {export.error}' if export.error else '.'}"
+        )
+    elif created:
         messages.success(request, "The PDF is being made; a download link appears when ready.")
     else:
-        messages.info(request, "This PDF is already being made.")
+        messages.info(
+            request, "This PDF is already being made; a download link appears when ready."
+        )
     return redirect(redirect_to + ("?in_progress=1" if in_progress else ""))
 
 
