@@ -4,13 +4,25 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower, TruncDate
 from django.utils import timezone
 
 from access.models import Content, LearningPath, LearningPathItem
 from access.selectors import open_grants
+from activity.selectors import best_passed_score
 from users.models import User
 from users.paging import Page, decode_cursor, keyset_page
 
@@ -40,6 +52,16 @@ def _content_with_progress(learner):
         | Q(pk__in=Progress.objects.filter(learner=learner).values("content_id"))
     ).annotate(
         mine=FilteredRelation("progress_records", condition=Q(progress_records__learner=learner))
+    )
+
+
+def earned_score():
+    """A progress row's score, as the transcript shows it: the best passed attempt at the
+    content's assessments, else the score recorded on the progress row."""
+    return Coalesce(
+        best_passed_score(learner=OuterRef("learner_id"), content=OuterRef("content_id")),
+        F("score"),
+        output_field=DecimalField(max_digits=5, decimal_places=2),
     )
 
 
@@ -329,6 +351,7 @@ def _details_text(details):
 def learner_progress_export(filters):
     rows = (
         learner_progress(filters)
+        .annotate(earned_score=earned_score())
         .order_by("-last_activity_at", "-id")
         .values_list(
             "learner__email",
@@ -340,7 +363,7 @@ def learner_progress_export(filters):
             "last_activity_at",
             "completed_at",
             "completion_source",
-            "score",
+            "earned_score",
         )
         .iterator(chunk_size=EXPORT_CHUNK)
     )
@@ -355,5 +378,5 @@ def learner_progress_export(filters):
             last.isoformat() if last else "",
             completed.isoformat() if completed else "",
             SOURCE_LABELS.get(source, ""),
-            "" if score is None else score,
+            "" if score is None else format(Decimal(score).normalize(), "f"),
         ]

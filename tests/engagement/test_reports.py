@@ -282,3 +282,20 @@ def test_report_pages_cost_the_same_queries_for_1_or_many_rows(admin_client, url
         counts.append(_query_count(admin_client, url, params))
     # session, user, 2 x permissions, content choices, (learner by e-mail), the page
     assert counts == [7, 7] if with_email else counts == [6, 6]
+
+
+def test_the_progress_export_scores_agree_with_the_transcript(admin_client):
+    """The Score column is the best passed attempt (as on the transcript), not left empty."""
+    from tests.activity.factories import AssessmentFactory, AttemptFactory
+
+    ana = LearnerFactory(email="ana@example.com")
+    sales = ContentFactory(title="Sales")
+    ProgressFactory(learner=ana, content=sales, percent=40)
+    exam = AssessmentFactory(content=sales)
+    AttemptFactory(learner=ana, assessment=exam, score=60, passed=False)
+    AttemptFactory(learner=ana, assessment=exam, score=88, passed=True)
+
+    rows = read_csv(admin_client.get(PROGRESS, {"export": "csv"}))
+
+    assert rows[0][-1] == "Score" and rows[1][0] == "ana@example.com"
+    assert rows[1][-1] == "88"
