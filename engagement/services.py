@@ -136,6 +136,15 @@ def progress_reset(*, learner, content, actor, reason):
     if not reason:
         raise ValidationError({"reason": "Say why the progress is reset."})
     progress = _locked_progress(learner=learner, content=content)
+    untouched = (Status.NOT_STARTED, 0, 0, None, None)
+    if (
+        progress.status,
+        progress.percent,
+        progress.time_spent,
+        progress.score,
+        progress.first_activity_at,
+    ) == untouched:
+        raise ValidationError({"content": "Nothing to reset: this item is not started."})
     before = _snapshot(progress)
     now = timezone.now()
     progress.status = Status.NOT_STARTED
@@ -176,7 +185,7 @@ def progress_complete_manually(*, learner, content, actor, completed_on, reason)
         raise ValidationError({"completed_on": "The completion date cannot be in the future."})
     progress = _locked_progress(learner=learner, content=content)
     if progress.status == Status.COMPLETED:
-        raise ValidationError({"content": "This item is already completed."})
+        raise ValidationError({"content": "Nothing to mark: this item is already completed."})
     before = _snapshot(progress)
     completed_at = min(
         timezone.make_aware(datetime.combine(completed_on, time(12))), timezone.now()

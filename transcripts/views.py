@@ -21,6 +21,12 @@ from .models import TranscriptExport, TranscriptField
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CURSOR_LENGTH = 1000
+SETTING_NAMES = {
+    "title": "title",
+    "footer": "footer line",
+    "columns": "columns",
+    "credits_field": "credits field",
+}
 
 
 def _in_progress(request):
@@ -226,14 +232,18 @@ def certification_settings(request):
             request.POST, columns=data["columns"], number_fields=number_fields
         )
         if form.is_valid():
-            services.transcript_settings_update(
+            changes = services.transcript_settings_update(
                 actor=request.user,
                 title=form.cleaned_data["title"],
                 footer=form.cleaned_data["footer"],
                 columns=form.chosen_columns(),
                 credits_field=form.cleaned_data["credits_field"],
             )
-            messages.success(request, "Certification settings saved.")
+            if changes:
+                names = ", ".join(SETTING_NAMES.get(name, name) for name in changes)
+                messages.success(request, f"Certification settings saved: {names} changed.")
+            else:
+                messages.info(request, "Nothing changed: the certification settings were as saved.")
             return redirect("transcripts:settings")
         status = 400
     else:
@@ -297,7 +307,15 @@ def field_values(request, field_id):
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                messages.success(request, f"{len(changes)} value(s) of {field.name} saved.")
+                if changes:
+                    titles = ", ".join(name.split(": ", 1)[1] for name in changes)
+                    messages.success(
+                        request, f"{len(changes)} value(s) of {field.name} saved: {titles}."
+                    )
+                else:
+                    messages.info(
+                        request, f"Nothing changed: every value of {field.name} was as saved."
+                    )
                 url = reverse("transcripts:field_values", args=[field.pk])
                 keep = cursor and len(cursor) <= MAX_CURSOR_LENGTH
                 return redirect(url + (f"?{urlencode({'cursor': cursor})}" if keep else ""))
