@@ -90,5 +90,6 @@ def seed(*, rng, log):
             )
     others = User.objects.filter(groups__isnull=True, is_superuser=False).exclude(pk=learner.pk)
     for other in others.order_by("id")[:5]:
+        access_grant(user=other, item=contents[0], actor=None)  # nobody sits a test unopened
         _attempts(other, assessments[0], [rng.randint(30, 100)])
     log(f"  activity: attempts, a certificate and awards for {DEMO_LEARNER}")

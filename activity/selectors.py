@@ -40,6 +40,21 @@ def attempts_used(*, user, assessment):
     ).count()
 
 
+def best_passed_score(*, learner, content):
+    """The learner's best passed attempt (not forgiven) at the content's assessments, in %.
+
+    A subquery for annotations: `learner` and `content` may be OuterRef()s.
+    """
+    attempts = Attempt.objects.filter(
+        learner=learner,
+        assessment__content=content,
+        passed=True,
+        submitted_at__isnull=False,
+        forgiven_at__isnull=True,
+    )
+    return Subquery(attempts.order_by("-score").values("score")[:1], output_field=IntegerField())
+
+
 @dataclass
 class AssessmentAttempts:
     assessment: Assessment

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from access.models import Content
@@ -69,14 +70,21 @@ def attempt_forgive(request, user_id, attempt_id):
     )
     form = ForgiveForm(_posted(request))
     if request.method == "POST" and form.is_valid():
+        already = attempt.forgiven_at is not None
         services.attempt_forgive(
             attempt=attempt, actor=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(
-            request,
-            f"Attempt at {attempt.assessment.title} forgiven: "
-            "it no longer counts toward the limit.",
-        )
+        if already:
+            messages.info(
+                request,
+                f"Nothing changed: the attempt at {attempt.assessment.title} was already forgiven.",
+            )
+        else:
+            messages.success(
+                request,
+                f"Attempt at {attempt.assessment.title} forgiven: "
+                "it no longer counts toward the limit.",
+            )
         return redirect(_tab_url(subject.pk, "attempts"))
     context.update({"attempt": attempt, "form": form})
     return render(request, "activity/forgive.html", context)
@@ -87,6 +95,12 @@ def attempt_unforgive(request, user_id, attempt_id):
     attempt = get_object_or_404(
         Attempt.objects.select_related("assessment"), pk=attempt_id, learner_id=user_id
     )
+    if attempt.forgiven_at is None:
+        messages.info(
+            request,
+            f"Nothing changed: the attempt at {attempt.assessment.title} was not forgiven.",
+        )
+        return redirect(_tab_url(user_id, "attempts"))
     services.attempt_unforgive(attempt=attempt, actor=request.user)
     messages.success(
         request, f"Forgiveness undone: the attempt at {attempt.assessment.title} counts again."
@@ -108,6 +122,7 @@ def certificate_issue(request, user_id):
     if content is None:
         messages.error(request, "Choose content from the Certificates section.")
         return redirect(_tab_url(subject.pk, "certificates"))
+    started = timezone.now()
     try:
         certificate = services.certificate_issue(
             user=subject, content=content, actor=request.user, reason=form.cleaned_data["reason"]
@@ -115,10 +130,17 @@ def certificate_issue(request, user_id):
     except ValidationError as error:
         messages.error(request, _message_of(error))
     else:
-        messages.success(
-            request,
-            f"Certificate granted: {certificate.title} ({certificate.verification_code}).",
-        )
+        if certificate.issued_at >= started:
+            messages.success(
+                request,
+                f"Certificate granted: {certificate.title} ({certificate.verification_code}).",
+            )
+        else:
+            messages.info(
+                request,
+                f"Nothing changed: {subject} already holds {certificate.title} for "
+                f"{content.title} ({certificate.verification_code}).",
+            )
     return redirect(_tab_url(subject.pk, "certificates"))
 
 
@@ -177,12 +199,16 @@ def activity_settings(request):
     if not request.user.has_perm("activity.change_activitysettings"):
         raise PermissionDenied
     current = ActivitySettings.load()
+    was_on = current.gamification
     form = ActivitySettingsForm(_posted(request), instance=current)
     if request.method == "POST" and form.is_valid():
-        services.activity_settings_update(
-            actor=request.user, gamification=form.cleaned_data["gamification"]
-        )
-        messages.success(request, "Activity settings saved.")
+        gamification = form.cleaned_data["gamification"]
+        services.activity_settings_update(actor=request.user, gamification=gamification)
+        state = "on" if gamification else "off"
+        if gamification == was_on:
+            messages.info(request, f"Nothing changed: gamification was already {state}.")
+        else:
+            messages.success(request, f"Activity settings saved: gamification turned {state}.")
         return redirect("activity:settings")
     return render(
         request,

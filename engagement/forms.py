@@ -145,9 +145,13 @@ class ContentChoiceForm(forms.Form):
         label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    # A valid id that is not offered: the item is already in the state this form sets.
+    not_offered = "Select a valid choice."
+
     def __init__(self, data=None, *, contents=(), prefix=None):
         super().__init__(data, prefix=prefix)
         self.fields["content"].choices = [("", "Choose content"), *contents]
+        self.fields["content"].error_messages["invalid_choice"] = self.not_offered
 
     def clean_reason(self):
         reason = self.cleaned_data["reason"].strip()
@@ -161,7 +165,7 @@ class ContentChoiceForm(forms.Form):
 
 
 class ProgressResetForm(ContentChoiceForm):
-    pass
+    not_offered = "Nothing to reset: this item is not started (or not the learner's)."
 
 
 class ManualCompletionForm(ContentChoiceForm):
@@ -170,6 +174,7 @@ class ManualCompletionForm(ContentChoiceForm):
     )
 
     field_order = ["content", "completed_on", "reason"]
+    not_offered = "Nothing to mark: this item is already completed (or not the learner's)."
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)

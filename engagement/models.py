@@ -26,6 +26,7 @@ class ContentAction(models.Model):
         COMPLETED = "completed", "Completed"
         DOWNLOADED = "downloaded", "Downloaded"
         ASSESSMENT_SUBMITTED = "assessment_submitted", "Assessment submitted"
+        # Recorded by activity (Certificate) and access (audit log); the log reads them there.
         CERTIFICATE_GRANTED = "certificate_granted", "Certificate granted"
         ARCHIVED = "archived", "Archived"
         REINSTATED = "reinstated", "Reinstated"
@@ -58,11 +59,6 @@ class ContentAction(models.Model):
             ),
             models.Index(fields=["content", "occurred_at", "id"], name="engagement_action_content"),
             models.Index(fields=["-occurred_at", "-id"], name="engagement_action_recent"),
-            models.Index(
-                fields=["learner", "content"],
-                condition=Q(action="certificate_granted"),
-                name="engagement_action_certificate",
-            ),
         ]
 
     def __str__(self):

@@ -1,18 +1,32 @@
 """Read queries for the Engagement tab and the two reports, each a fixed number of queries."""
 
 import base64
+import heapq
 import json
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower, TruncDate
 from django.utils import timezone
 
 from access.models import Content, LearningPath, LearningPathItem
 from access.selectors import open_grants
-from users.models import User
-from users.paging import Page, decode_cursor, keyset_page
+from activity.models import Certificate
+from activity.selectors import best_passed_score
+from users.models import AuditEvent, User
+from users.paging import Page, decode_cursor, keyset_page, page_of
 
 from .models import ContentAction, Progress
 
@@ -23,7 +37,6 @@ EXPORT_CHUNK = 2000
 
 CONTENT_ORDER = [("title", False), ("id", False)]
 CONTENT_KINDS = ["str", "int"]
-LOG_ORDER = [("occurred_at", True), ("id", True)]
 PROGRESS_ORDER = [("last_activity_at", True), ("id", True)]
 KINDS = ["datetime", "int"]
 
@@ -40,6 +53,16 @@ def _content_with_progress(learner):
         | Q(pk__in=Progress.objects.filter(learner=learner).values("content_id"))
     ).annotate(
         mine=FilteredRelation("progress_records", condition=Q(progress_records__learner=learner))
+    )
+
+
+def earned_score():
+    """A progress row's score, as the transcript shows it: the best passed attempt at the
+    content's assessments, else the score recorded on the progress row."""
+    return Coalesce(
+        best_passed_score(learner=OuterRef("learner_id"), content=OuterRef("content_id")),
+        F("score"),
+        output_field=DecimalField(max_digits=5, decimal_places=2),
     )
 
 
@@ -134,11 +157,8 @@ def learning_path_progress(learner, paths=None):
 
 
 def recent_actions(learner, limit=RECENT_ACTIONS):
-    return list(
-        ContentAction.objects.filter(learner=learner)
-        .select_related("content", "real_actor")
-        .order_by("-occurred_at", "-id")[:limit]
-    )
+    """The learner's last actions in the content actions log (every source, see LOG_SOURCES)."""
+    return action_log_page(Filters(impersonated="include"), learner=learner, size=limit).rows
 
 
 @dataclass
@@ -209,18 +229,6 @@ def _filtered(queryset, filters, *, when):
     return queryset
 
 
-def action_log(filters):
-    """The content actions log filtered, newest first (not yet evaluated)."""
-    actions = _filtered(ContentAction.objects.all(), filters, when="occurred_at")
-    if filters.action:
-        actions = actions.filter(action=filters.action)
-    if filters.impersonated == "exclude":
-        actions = actions.filter(real_actor__isnull=True)
-    elif filters.impersonated == "only":
-        actions = actions.filter(real_actor__isnull=False)
-    return actions
-
-
 def learner_progress(filters):
     """Progress rows filtered, most recent activity first (not yet evaluated)."""
     rows = _filtered(Progress.objects.all(), filters, when="last_activity_at")
@@ -252,13 +260,6 @@ def _cursor(direction, row, order):
     values = [value.isoformat() if isinstance(value, datetime) else value for value in values]
     raw = json.dumps([direction, values]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def action_log_page(filters, *, cursor=None, size=PAGE_SIZE):
-    if filters is None:
-        return Page(rows=[])
-    actions = action_log(filters).select_related("learner", "content", "real_actor")
-    return _page(actions, order=LOG_ORDER, cursor=cursor, size=size)
 
 
 def learner_progress_page(filters, *, cursor=None, size=PAGE_SIZE):
@@ -294,32 +295,6 @@ PROGRESS_HEADER = [
 ]
 
 
-def action_log_export(filters):
-    """Rows of the filtered log for CSV, read from a server-side cursor in chunks."""
-    rows = (
-        action_log(filters)
-        .order_by("-occurred_at", "-id")
-        .values_list(
-            "occurred_at",
-            "learner__email",
-            "content__title",
-            "action",
-            "real_actor__email",
-            "details",
-        )
-        .iterator(chunk_size=EXPORT_CHUNK)
-    )
-    for occurred_at, email, title, action, real_actor, details in rows:
-        yield [
-            occurred_at.isoformat(),
-            email,
-            title,
-            ACTION_LABELS.get(action, action),
-            real_actor or "",
-            _details_text(details),
-        ]
-
-
 def _details_text(details):
     if not details:
         return ""
@@ -329,6 +304,7 @@ def _details_text(details):
 def learner_progress_export(filters):
     rows = (
         learner_progress(filters)
+        .annotate(earned_score=earned_score())
         .order_by("-last_activity_at", "-id")
         .values_list(
             "learner__email",
@@ -340,7 +316,7 @@ def learner_progress_export(filters):
             "last_activity_at",
             "completed_at",
             "completion_source",
-            "score",
+            "earned_score",
         )
         .iterator(chunk_size=EXPORT_CHUNK)
     )
@@ -355,5 +331,275 @@ def learner_progress_export(filters):
             last.isoformat() if last else "",
             completed.isoformat() if completed else "",
             SOURCE_LABELS.get(source, ""),
-            "" if score is None else score,
+            "" if score is None else format(Decimal(score).normalize(), "f"),
+        ]
+
+
+# The content actions log: one list read from where each action is recorded
+
+
+Action = ContentAction.Action
+RECORDED_ELSEWHERE = (Action.CERTIFICATE_GRANTED, Action.ARCHIVED, Action.REINSTATED)
+
+
+@dataclass
+class LogRow:
+    """One entry of the content actions log, whichever app recorded it."""
+
+    occurred_at: datetime
+    source: int
+    id: int
+    learner: object
+    content_title: str
+    action: str
+    details: dict
+    real_actor: object = None
+
+    @property
+    def pk(self):
+        return (self.source, self.id)
+
+    @property
+    def learner_id(self):
+        return self.learner.pk
+
+    @property
+    def impersonated(self):
+        return self.real_actor is not None
+
+    def get_action_display(self):
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+class _LogSource:
+    """Where some of the log's actions are recorded: the app's own rows, read as LogRows.
+
+    Engagement records what learners do with content (ContentAction); certificates are
+    recorded by activity (Certificate) and archiving and reinstating by access, whose only
+    history of them is the audit log. Those apps sit below engagement and cannot write to its
+    log, so the log reads each record where it is kept: one source of truth per action.
+    """
+
+    rank = 0
+    model = None
+    when = "occurred_at"
+    learner = "learner_id"
+    related = ()
+    actions = ()
+
+    def queryset(self, filters, learner_id):
+        rows = self.model.objects.all()
+        if learner_id is not None:
+            rows = rows.filter(**{self.learner: learner_id})
+        if filters.date_from:
+            rows = rows.filter(**{f"{self.when}__gte": _day_start(filters.date_from)})
+        if filters.date_to:
+            rows = rows.filter(**{f"{self.when}__lt": _day_start(filters.date_to + timedelta(1))})
+        return self.narrow(rows, filters)
+
+    def narrow(self, rows, filters):
+        return rows
+
+    def wanted(self, filters):
+        return not filters.action or filters.action in self.actions
+
+
+class _OwnActions(_LogSource):
+    rank = 0
+    model = ContentAction
+    related = ("learner", "content", "real_actor")
+    # Kept elsewhere (see the other sources); rows of these kinds here are legacy copies.
+    ELSEWHERE = RECORDED_ELSEWHERE
+    actions = tuple(a for a in Action.values if a not in RECORDED_ELSEWHERE)
+
+    def narrow(self, rows, filters):
+        rows = rows.exclude(action__in=self.ELSEWHERE)
+        if filters.content_id:
+            rows = rows.filter(content_id=filters.content_id)
+        if filters.action:
+            rows = rows.filter(action=filters.action)
+        if filters.impersonated == "exclude":
+            rows = rows.filter(real_actor__isnull=True)
+        elif filters.impersonated == "only":
+            rows = rows.filter(real_actor__isnull=False)
+        return rows
+
+    def row(self, action):
+        return LogRow(
+            action.occurred_at,
+            self.rank,
+            action.pk,
+            action.learner,
+            action.content.title,
+            action.action,
+            action.details,
+            action.real_actor,
+        )
+
+
+class _Certificates(_LogSource):
+    """Certificates issued (by staff, or on completion), revoked ones included."""
+
+    rank = 1
+    model = Certificate
+    when = "issued_at"
+    related = ("learner", "content", "issued_by")
+    actions = (Action.CERTIFICATE_GRANTED,)
+
+    def wanted(self, filters):
+        return super().wanted(filters) and filters.impersonated != "only"
+
+    def narrow(self, rows, filters):
+        if filters.content_id:
+            rows = rows.filter(content_id=filters.content_id)
+        return rows
+
+    def row(self, certificate):
+        details = {"certificate": certificate.verification_code}
+        if certificate.issued_by is not None:
+            details["by"] = certificate.issued_by.email
+        return LogRow(
+            certificate.issued_at,
+            self.rank,
+            certificate.pk,
+            certificate.learner,
+            certificate.content.title,
+            Action.CERTIFICATE_GRANTED,
+            details,
+        )
+
+
+class _AccessEvents(_LogSource):
+    """A learner archiving an item, and the item brought back (by them, or reinstated)."""
+
+    rank = 2
+    model = AuditEvent
+    when = "created_at"
+    learner = "subject_id"
+    related = ("subject", "actor", "real_actor")
+    EVENTS = {
+        "access.archived": Action.ARCHIVED,
+        "access.unarchived": Action.REINSTATED,
+        "access.reinstated": Action.REINSTATED,
+    }
+    ITEM_KEYS = ("content", "learning_path", "plan")
+    actions = (Action.ARCHIVED, Action.REINSTATED)
+
+    def narrow(self, rows, filters):
+        events = [e for e, a in self.EVENTS.items() if not filters.action or a == filters.action]
+        rows = rows.filter(action__in=events, subject__isnull=False)
+        if filters.content_id:
+            # Access names the item in its audit event by title.
+            title = Content.objects.filter(pk=filters.content_id).values_list("title", flat=True)
+            rows = rows.filter(changes__content__0=title.first() or "")
+        if filters.impersonated == "exclude":
+            rows = rows.filter(real_actor__isnull=True)
+        elif filters.impersonated == "only":
+            rows = rows.filter(real_actor__isnull=False)
+        return rows
+
+    def row(self, event):
+        item = next((event.changes[k] for k in self.ITEM_KEYS if k in event.changes), None)
+        title = next((name for name in item or () if name), "") if item else ""
+        details = {}
+        if event.actor_id != event.subject_id:
+            details["by"] = event.actor.email if event.actor else event.actor_label
+        return LogRow(
+            event.created_at,
+            self.rank,
+            event.pk,
+            event.subject,
+            title,
+            self.EVENTS[event.action],
+            details,
+            event.real_actor,
+        )
+
+
+LOG_SOURCES = (_OwnActions(), _Certificates(), _AccessEvents())
+LOG_ORDER = [("occurred_at", True), ("source", True), ("id", True)]
+LOG_KINDS = ["datetime", "int", "int"]
+
+
+def _log_bound(source, decoded):
+    """Q for this source's rows past the cursor in (occurred_at, source, id) order."""
+    direction, (moment, rank, pk) = decoded
+    forward = direction == "after"
+    when = source.when
+    past, beyond = ("lt", "lte") if forward else ("gt", "gte")
+    if source.rank == rank:
+        return Q(**{f"{when}__{past}": moment}) | Q(
+            **{when: moment, f"pk__{'lt' if forward else 'gt'}": pk}
+        )
+    ahead = source.rank < rank if forward else source.rank > rank
+    return Q(**{f"{when}__{beyond if ahead else past}": moment})
+
+
+def _log_rows(filters, *, learner, cursor, size):
+    """Up to size + 1 LogRows past the cursor, merged from every source (one query each)."""
+    decoded = decode_cursor(cursor, LOG_KINDS)
+    forward = decoded is None or decoded[0] == "after"
+    rows = []
+    for source in LOG_SOURCES:
+        if not source.wanted(filters):
+            continue
+        queryset = source.queryset(filters, learner)
+        if decoded is not None:
+            queryset = queryset.filter(_log_bound(source, decoded))
+        sign = "-" if forward else ""
+        queryset = queryset.select_related(*source.related).order_by(
+            f"{sign}{source.when}", f"{sign}pk"
+        )
+        rows += [source.row(record) for record in queryset[: size + 1]]
+    rows.sort(key=lambda row: (row.occurred_at, row.source, row.id), reverse=forward)
+    return rows[: size + 1], forward, decoded
+
+
+def _log_learner(filters, learner):
+    """(learner id or None, no match): the e-mail filter resolved once for every source."""
+    if learner is not None:
+        return learner.pk, False
+    if not filters.email:
+        return None, False
+    found = learner_by_email(filters.email)
+    return (found.pk, False) if found is not None else (None, True)
+
+
+def action_log_page(filters, *, cursor=None, size=PAGE_SIZE, learner=None):
+    """A page of the content actions log, newest first: a fixed number of queries."""
+    if filters is None:
+        return Page(rows=[])
+    learner_id, nobody = _log_learner(filters, learner)
+    if nobody:
+        return Page(rows=[])
+    rows, forward, decoded = _log_rows(filters, learner=learner_id, cursor=cursor, size=size)
+    return page_of(rows, order=LOG_ORDER, forward=forward, decoded=decoded, size=size)
+
+
+def action_log_export(filters):
+    """Rows of the filtered log for CSV, newest first, each source read in chunks."""
+    learner_id, nobody = _log_learner(filters, None)
+    if nobody:
+        return
+    streams = []
+    for source in LOG_SOURCES:
+        if not source.wanted(filters):
+            continue
+        queryset = (
+            source.queryset(filters, learner_id)
+            .select_related(*source.related)
+            .order_by(f"-{source.when}", "-pk")
+        )
+        streams.append(map(source.row, queryset.iterator(chunk_size=EXPORT_CHUNK)))
+    merged = heapq.merge(
+        *streams, key=lambda row: (row.occurred_at, row.source, row.id), reverse=True
+    )
+    for row in merged:
+        yield [
+            row.occurred_at.isoformat(),
+            row.learner.email,
+            row.content_title,
+            row.get_action_display(),
+            row.real_actor.email if row.real_actor else "",
+            _details_text(row.details),
         ]

@@ -95,22 +95,8 @@ def _complete(*, progress, learner, content, completed_at, source, action, detai
     progress.save(update_fields=PROGRESS_FIELDS)
     action_record(learner=learner, content=content, action=action, occurred_at=now, details=details)
     certificate = certificate_issue_on_completion(user=learner, content=content)
-    if certificate is None:
-        return None
-    already_logged = ContentAction.objects.filter(
-        learner=learner,
-        content=content,
-        action=Action.CERTIFICATE_GRANTED,
-        details__certificate_id=certificate.pk,
-    ).exists()
-    if not already_logged:
-        action_record(
-            learner=learner,
-            content=content,
-            action=Action.CERTIFICATE_GRANTED,
-            occurred_at=now,
-            details={"certificate_id": certificate.pk},
-        )
+    # The certificate is its own record (activity), which the content actions log reads.
+    if certificate is not None and certificate.issued_at >= now:
         return certificate
     return None
 
@@ -150,6 +136,15 @@ def progress_reset(*, learner, content, actor, reason):
     if not reason:
         raise ValidationError({"reason": "Say why the progress is reset."})
     progress = _locked_progress(learner=learner, content=content)
+    untouched = (Status.NOT_STARTED, 0, 0, None, None)
+    if (
+        progress.status,
+        progress.percent,
+        progress.time_spent,
+        progress.score,
+        progress.first_activity_at,
+    ) == untouched:
+        raise ValidationError({"content": "Nothing to reset: this item is not started."})
     before = _snapshot(progress)
     now = timezone.now()
     progress.status = Status.NOT_STARTED
@@ -190,7 +185,7 @@ def progress_complete_manually(*, learner, content, actor, completed_on, reason)
         raise ValidationError({"completed_on": "The completion date cannot be in the future."})
     progress = _locked_progress(learner=learner, content=content)
     if progress.status == Status.COMPLETED:
-        raise ValidationError({"content": "This item is already completed."})
+        raise ValidationError({"content": "Nothing to mark: this item is already completed."})
     before = _snapshot(progress)
     completed_at = min(
         timezone.make_aware(datetime.combine(completed_on, time(12))), timezone.now()

@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from access.models import Content
 from activity.models import Certificate
 from engagement.models import Progress
+from engagement.selectors import earned_score
 from engagement.templatetags.engagement_tags import duration
 from users.models import ProfileField, ProfileValue
 from users.paging import keyset_page
@@ -130,7 +131,7 @@ def _cell(column, row, values, credits_field_id):
             return Cell(f"In progress ({row.percent}%)")
         return _date_cell(row.completed_at)
     if key == "score":
-        return Cell(_plain_number(row.score), numeric=True)
+        return Cell(_plain_number(row.best_score), numeric=True)
     if key == "time_spent":
         return Cell(duration(row.time_spent), numeric=True)
     if key == "certificate_code":
@@ -169,6 +170,7 @@ def transcript(learner, *, in_progress=False):
             kind=F("content__kind"),
             certificate_code=Subquery(valid.values("verification_code")[:1]),
             certificate_expires=Subquery(valid.values("expires_at")[:1]),
+            best_score=earned_score(),
         )
         .order_by(F("completed_at").desc(nulls_last=True), "-last_activity_at", "content__title")
         .values_list(
@@ -177,7 +179,7 @@ def transcript(learner, *, in_progress=False):
             "kind",
             "completed_at",
             "percent",
-            "score",
+            "best_score",
             "time_spent",
             "certificate_code",
             "certificate_expires",

@@ -38,7 +38,10 @@ def _require_perm(actor, permission, message="Your role does not allow changing 
 
 
 def transcript_settings_update(*, actor, title, footer, columns, credits_field):
-    """Save Settings > Certification: the columns and their order, title, footer, credits."""
+    """Save Settings > Certification: the columns and their order, title, footer, credits.
+
+    Returns {field: [old, new]} of what changed; empty (and no audit event) when nothing did.
+    """
     _require_perm(actor, "transcripts.change_transcriptsettings")
     with transaction.atomic():
         TranscriptSettings.load()
@@ -57,14 +60,14 @@ def transcript_settings_update(*, actor, title, footer, columns, credits_field):
         }
         changes = audit.changes_between(old, new)
         if not changes:
-            return current
+            return changes
         current.title, current.footer, current.columns = title, footer, list(columns)
         current.credits_field = credits_field
         current.save(update_fields=["title", "footer", "columns", "credits_field"])
         audit.record(
             actor=actor, subject=None, action="transcripts.settings_changed", changes=changes
         )
-    return current
+    return changes
 
 
 def transcript_field_create(*, actor, name, kind, show=True):

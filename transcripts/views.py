@@ -21,6 +21,12 @@ from .models import TranscriptExport, TranscriptField
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CURSOR_LENGTH = 1000
+SETTING_NAMES = {
+    "title": "title",
+    "footer": "footer line",
+    "columns": "columns",
+    "credits_field": "credits field",
+}
 
 
 def _in_progress(request):
@@ -136,10 +142,21 @@ def _request_export(request, learner, redirect_to):
     export, created = services.export_request(
         learner=learner, actor=request.user, include_in_progress=in_progress
     )
-    if created:
+    # Without a broker the render ran on commit, inside the request: say what is true now.
+    export.refresh_from_db()
+    state = export.shown_status
+    if state == TranscriptExport.Status.READY:
+        messages.success(request, "The PDF is ready: use Download PDF below.")
+    elif state == TranscriptExport.Status.FAILED:
+        messages.error(
+            request, f"The PDF could not be made{f': {export.error}' if export.error else '.'}"
+        )
+    elif created:
         messages.success(request, "The PDF is being made; a download link appears when ready.")
     else:
-        messages.info(request, "This PDF is already being made.")
+        messages.info(
+            request, "This PDF is already being made; a download link appears when ready."
+        )
     return redirect(redirect_to + ("?in_progress=1" if in_progress else ""))
 
 
@@ -228,14 +245,18 @@ def certification_settings(request):
             request.POST, columns=data["columns"], number_fields=number_fields
         )
         if form.is_valid():
-            services.transcript_settings_update(
+            changes = services.transcript_settings_update(
                 actor=request.user,
                 title=form.cleaned_data["title"],
                 footer=form.cleaned_data["footer"],
                 columns=form.chosen_columns(),
                 credits_field=form.cleaned_data["credits_field"],
             )
-            messages.success(request, "Certification settings saved.")
+            if changes:
+                names = ", ".join(SETTING_NAMES.get(name, name) for name in changes)
+                messages.success(request, f"Certification settings saved: {names} changed.")
+            else:
+                messages.info(request, "Nothing changed: the certification settings were as saved.")
             return redirect("transcripts:settings")
         status = 400
     else:
@@ -299,7 +320,15 @@ def field_values(request, field_id):
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                messages.success(request, f"{len(changes)} value(s) of {field.name} saved.")
+                if changes:
+                    titles = ", ".join(name.split(": ", 1)[1] for name in changes)
+                    messages.success(
+                        request, f"{len(changes)} value(s) of {field.name} saved: {titles}."
+                    )
+                else:
+                    messages.info(
+                        request, f"Nothing changed: every value of {field.name} was as saved."
+                    )
                 url = reverse("transcripts:field_values", args=[field.pk])
                 keep = cursor and len(cursor) <= MAX_CURSOR_LENGTH
                 return redirect(url + (f"?{urlencode({'cursor': cursor})}" if keep else ""))

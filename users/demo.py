@@ -68,9 +68,13 @@ def _learner_rows(count, *, start, rng, now):
             if number <= 10
             else f"{first}.{last}.{number}@{rng.choice(DOMAINS)}".lower()
         )
-        joined = now - timezone.timedelta(days=rng.randint(0, 900), seconds=rng.randint(0, 86399))
+        # The first ten (the ones to sign in as) have been around long enough to have a story.
+        days = rng.randint(180 if number <= 10 else 0, 900)
+        joined = now - timezone.timedelta(days=days, seconds=rng.randint(0, 86399))
         last_login = (
-            joined + timezone.timedelta(days=rng.randint(0, 30)) if rng.random() > 0.2 else None
+            min(joined + timezone.timedelta(days=rng.randint(0, 30)), now)
+            if rng.random() > 0.2
+            else None
         )
         yield {
             "email": email,

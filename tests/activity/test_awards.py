@@ -151,7 +151,7 @@ def test_gamification_switch_shows_and_hides_awards(admin_client, admin_user, le
     assert not AwardGrant.objects.exists()
 
     response = admin_client.post("/manage/settings/activity/", {"gamification": "on"}, follow=True)
-    assert "Activity settings saved." in response.content.decode()
+    assert "Activity settings saved: gamification turned on." in response.content.decode()
     assert ActivitySettings.load().gamification is True
     assert "Manually Grant Award" in admin_client.get(tab_url(learner)).content.decode()
     event = AuditEvent.objects.get(action="activity.settings_changed")

@@ -111,7 +111,7 @@ def test_faq_manually_grant_awards(page, live_server, sign_in, check_a11y):
     check_a11y(page)
     page.get_by_label("Gamification").check()
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Activity settings saved.")).to_be_visible()
+    expect(page.get_by_text("Activity settings saved: gamification turned on.")).to_be_visible()
     assert ActivitySettings.load().gamification
 
     open_learner_record(page, live_server, check_a11y, learner.email, "Alan Turing")

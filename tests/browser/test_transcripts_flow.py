@@ -97,7 +97,7 @@ def test_settings_certification_choose_columns_and_add_ceu_credits(
     check_a11y(page)
     page.get_by_label(done.content.title).fill("2.5")
     page.get_by_role("button", name="Save values").click()
-    expect(page.get_by_text("1 value(s) of CEU credits saved.")).to_be_visible()
+    expect(page.get_by_text("1 value(s) of CEU credits saved")).to_be_visible()
 
     page.goto(f"{live_server.url}/manage/settings/certification/")
     page.get_by_label("Transcript title").fill("Official Transcript")
@@ -107,7 +107,7 @@ def test_settings_certification_choose_columns_and_add_ceu_credits(
     page.get_by_label("Position of Credits").fill("1")
     page.get_by_label("Position of Content").fill("2")
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_text("Certification settings saved.")).to_be_visible()
+    expect(page.get_by_text("Certification settings saved:")).to_be_visible()
 
     page.goto(f"{live_server.url}/manage/users/{learner.pk}/transcript/")
     headers = page.locator("article.transcript thead th").all_inner_texts()

@@ -1,6 +1,8 @@
 import random
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from engagement import demo
 from engagement.models import ContentAction, Progress
@@ -19,8 +21,9 @@ def test_without_grants_the_demo_does_nothing():
 
 def test_the_demo_builds_history_once_and_a_rich_one_for_learner1():
     SupportFactory(email="support@school.example")
-    rich = LearnerFactory(email="learner1@example.com")
-    other = LearnerFactory()
+    long_ago = timezone.now() - timedelta(days=365)  # history never starts before joining
+    rich = LearnerFactory(email="learner1@example.com", date_joined=long_ago)
+    other = LearnerFactory(date_joined=long_ago)
     contents = [ContentFactory() for _ in range(4)]
     for content in contents:
         grant(rich, content)

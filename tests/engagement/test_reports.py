@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from engagement import services
 from engagement.models import ContentAction
-from engagement.selectors import PAGE_SIZE
+from engagement.selectors import LOG_SOURCES, PAGE_SIZE
 from tests.engagement.factories import ContentActionFactory, ContentFactory, ProgressFactory, grant
 from tests.factories import LearnerFactory
+from tests.transcripts.factories import CertificateFactory
 from users import audit
 
 pytestmark = pytest.mark.django_db
@@ -277,9 +278,124 @@ def test_report_pages_cost_the_same_queries_for_1_or_many_rows(admin_client, url
     )
     for content in contents[1:]:
         ProgressFactory(learner=many, content=content)
+    for content in contents:  # actions the log reads from activity and access
+        CertificateFactory(learner=many, content=content)
+        for action in ("access.archived", "access.reinstated"):
+            audit.record(
+                actor=many, subject=many, action=action, changes={"content": [content.title] * 2}
+            )
     counts = []
     for learner in (one, many):
         params = {"email": learner.email, "impersonated": "include"} if with_email else {}
         counts.append(_query_count(admin_client, url, params))
     # session, user, 2 x permissions, content choices, (learner by e-mail), the page
-    assert counts == [7, 7] if with_email else counts == [6, 6]
+    # (the log: one query per place its actions are recorded, see LOG_SOURCES)
+    page = len(LOG_SOURCES) if url == LOG else 1
+    assert counts == [6 + page] * 2 if with_email else counts == [5 + page] * 2
+
+
+def test_the_progress_export_scores_agree_with_the_transcript(admin_client):
+    """The Score column is the best passed attempt (as on the transcript), not left empty."""
+    from tests.activity.factories import AssessmentFactory, AttemptFactory
+
+    ana = LearnerFactory(email="ana@example.com")
+    sales = ContentFactory(title="Sales")
+    ProgressFactory(learner=ana, content=sales, percent=40)
+    exam = AssessmentFactory(content=sales)
+    AttemptFactory(learner=ana, assessment=exam, score=60, passed=False)
+    AttemptFactory(learner=ana, assessment=exam, score=88, passed=True)
+
+    rows = read_csv(admin_client.get(PROGRESS, {"export": "csv"}))
+
+    assert rows[0][-1] == "Score" and rows[1][0] == "ana@example.com"
+    assert rows[1][-1] == "88"
+
+
+def test_certificates_archiving_and_reinstating_show_in_the_log_and_tab(admin_client, admin_user):
+    """Every action the filters offer shows when it happens, though activity and access
+    (below engagement) record them: an issued certificate, an archived, a reinstated item."""
+    from access.models import AccessSettings
+    from access.services import access_archive, access_reinstate, access_settings_update
+    from activity.models import CertificateTemplate
+    from activity.services import certificate_issue
+
+    learner = LearnerFactory(email="ana@example.com")
+    safety, sales = ContentFactory(title="Safety"), ContentFactory(title="Sales")
+    grant(learner, sales)
+    access = grant(learner, safety)
+    CertificateTemplate.objects.create(content=safety, title="Safe worker")
+    certificate_issue(user=learner, content=safety, actor=admin_user)
+    if not AccessSettings.load().learner_archiving:
+        access_settings_update(actor=None, learner_archiving=True)
+    access_archive(grant=access, actor=learner)
+    access_reinstate(grant=access, actor=admin_user)
+
+    def logged(**params):
+        response = admin_client.get(LOG, {"email": learner.email, **params})
+        assert response.status_code == 200
+        return [(row.content_title, row.get_action_display()) for row in response.context["rows"]]
+
+    assert logged() == [
+        ("Safety", "Reinstated"),
+        ("Safety", "Archived"),
+        ("Safety", "Certificate granted"),
+    ]
+    assert logged(action="certificate_granted") == [("Safety", "Certificate granted")]
+    assert logged(action="archived") == [("Safety", "Archived")]
+    assert logged(action="reinstated") == [("Safety", "Reinstated")]
+    assert logged(content=sales.pk) == []
+    assert logged(content=safety.pk, action="reinstated") == [("Safety", "Reinstated")]
+    page = admin_client.get(LOG, {"email": learner.email}).content.decode()
+    assert f"Staff: {admin_user.email}" in page  # the certificate and the reinstating
+
+    rows = read_csv(admin_client.get(LOG, {"email": learner.email, "export": "csv"}))
+    assert [(row[2], row[3]) for row in rows[1:]] == [
+        ("Safety", "Reinstated"),
+        ("Safety", "Archived"),
+        ("Safety", "Certificate granted"),
+    ]
+
+    tab = admin_client.get(f"/manage/users/{learner.pk}/engagement/")
+    recent = [row.get_action_display() for row in tab.context["recent_actions"]]
+    assert recent == ["Reinstated", "Archived", "Certificate granted"]
+
+
+def test_log_pages_merge_every_source_forward_and_back_without_gaps_or_repeats():
+    """Rows from the three sources, several at the same instant, page by (when, source, id)."""
+    from activity.models import Certificate
+    from engagement.selectors import Filters, action_log_page
+    from users.models import AuditEvent
+
+    learner = LearnerFactory()
+    contents = [ContentFactory() for _ in range(4)]
+    moment = timezone.now() - timedelta(hours=1)
+    for n, content in enumerate(contents):
+        when = moment - timedelta(minutes=n // 2)  # pairs share an instant
+        ContentActionFactory(learner=learner, content=content, occurred_at=when)
+        ContentActionFactory(learner=learner, content=content, occurred_at=when)
+        CertificateFactory(learner=learner, content=content)
+        Certificate.objects.filter(learner=learner, content=content).update(issued_at=when)
+        AuditEvent.objects.create(
+            actor=learner,
+            subject=learner,
+            action="access.archived",
+            changes={"content": [content.title] * 2},
+            created_at=when,
+        )
+    filters = Filters(impersonated="include")
+    everything = action_log_page(filters, size=100).rows
+    assert len(everything) == 16
+    keys = [(row.occurred_at, row.source, row.id) for row in everything]
+    assert keys == sorted(keys, reverse=True)
+
+    seen, cursor, pages = [], None, []
+    while True:
+        page = action_log_page(filters, cursor=cursor, size=3)
+        pages.append(page)
+        seen += [row.pk for row in page.rows]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == [row.pk for row in everything]
+    back = action_log_page(filters, cursor=pages[-1].previous_cursor, size=3)
+    assert [row.pk for row in back.rows] == [row.pk for row in pages[-2].rows]

@@ -310,3 +310,27 @@ def test_an_export_lost_in_the_queue_becomes_retryable(admin_client, admin_user)
     retried, created = services.export_request(learner=learner, actor=admin_user)
     export.refresh_from_db()
     assert created and export.status == TranscriptExport.Status.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_message_says_the_pdf_is_ready(admin_client):
+    """On the embedded default the render runs on commit, inside the request: no "being made"."""
+    learner = LearnerFactory()
+    CompletedFactory(learner=learner, content__title="Analytical Engines 101")
+
+    response = admin_client.post(tab_url(learner) + "pdf/", follow=True)
+
+    page = response.content.decode()
+    assert TranscriptExport.objects.get(learner=learner).status == TranscriptExport.Status.READY
+    assert "The PDF is ready" in page and "Download PDF" in page
+    assert "being made" not in page
+
+
+def test_while_the_render_is_queued_the_message_says_it_is_being_made(admin_client):
+    learner = LearnerFactory()
+
+    response = admin_client.post(tab_url(learner) + "pdf/", follow=True)  # on_commit not run
+
+    page = response.content.decode()
+    assert "The PDF is being made" in page and "PDF queued" in page
+    assert "The PDF is ready" not in page

@@ -241,3 +241,37 @@ def test_html_in_titles_is_escaped(admin_client, learner):
     page = admin_client.get(tab_url(learner)).content.decode()
     assert '<img src="x"' not in page
     assert "&lt;img" in page
+
+
+def test_score_is_the_best_passed_attempt_in_tab_csv_and_pdf(
+    admin_client, learner, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Activity shows a passed 88% attempt: the transcript's Score says 88 everywhere."""
+    from tests.activity.factories import AssessmentFactory, AttemptFactory
+    from tests.transcripts.test_pdf import body, pdf_text
+    from transcripts.models import TranscriptExport
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    configure(["title", "score"])
+    done = CompletedFactory(learner=learner, content__title="Fire Safety", score=None)
+    exam = AssessmentFactory(content=done.content, passing_score=70)
+    AttemptFactory(learner=learner, assessment=exam, score=55, passed=False)
+    AttemptFactory(learner=learner, assessment=exam, score=88, passed=True)
+    forgiven = AttemptFactory(learner=learner, assessment=exam, score=99, passed=True)
+    forgiven.forgiven_at = timezone.now()
+    forgiven.save()
+    AttemptFactory(assessment=exam, score=100, passed=True)  # someone else's
+    CompletedFactory(learner=learner, content__title="No Exam Here", score=None)
+
+    page = admin_client.get(tab_url(learner)).content.decode()
+    assert '<td>Fire Safety</td><td class="num">88</td>' in page
+    assert '<td>No Exam Here</td><td class="num"></td>' in page
+
+    rows = csv_rows(admin_client.get(tab_url(learner) + "csv/"))
+    assert ["Fire Safety", "88"] in rows and ["No Exam Here", ""] in rows
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(tab_url(learner) + "pdf/")
+    export = TranscriptExport.objects.get(learner=learner)
+    text = pdf_text(body(admin_client.get(tab_url(learner) + f"pdf/{export.pk}/download/")))
+    assert "Fire Safety 88" in " ".join(text.split())
