@@ -180,6 +180,7 @@ def test_the_database_refuses_two_progress_rows_and_bad_percents(learner):
         ProgressFactory(learner=learner, status="completed", completed_at=None)
 
 
+@pytest.mark.postgres  # two requests at once: row locks
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_on_mark_complete_completes_once():
     learner = LearnerFactory()

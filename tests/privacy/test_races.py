@@ -8,7 +8,8 @@ from tests.factories import AdminFactory, LearnerFactory
 from users.models import ErasureRequest
 from users.privacy import erasure_request
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# PostgreSQL only: two requests at once (SQLite locks whole tables).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def test_two_admins_requesting_at_once_schedule_one_erasure():

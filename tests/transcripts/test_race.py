@@ -10,7 +10,8 @@ from transcripts import services
 from transcripts.models import TranscriptExport
 from users.models import AuditEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# PostgreSQL only: two requests at once (SQLite locks whole tables).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 @pytest.fixture(autouse=True)
