@@ -301,9 +301,11 @@ def _details_text(details):
     return "; ".join(f"{key}: {value}" for key, value in sorted(details.items()))
 
 
-def learner_progress_export(filters):
+def learner_progress_export(filters, *, withheld=frozenset()):
+    """Rows for CSV, leaving out the learners in `withheld` (ids the exporter may not export)."""
     rows = (
         learner_progress(filters)
+        .exclude(learner_id__in=withheld)
         .annotate(earned_score=earned_score())
         .order_by("-last_activity_at", "-id")
         .values_list(
@@ -576,8 +578,9 @@ def action_log_page(filters, *, cursor=None, size=PAGE_SIZE, learner=None):
     return page_of(rows, order=LOG_ORDER, forward=forward, decoded=decoded, size=size)
 
 
-def action_log_export(filters):
-    """Rows of the filtered log for CSV, newest first, each source read in chunks."""
+def action_log_export(filters, *, withheld=frozenset()):
+    """Rows of the filtered log for CSV, newest first, each source read in chunks; rows of
+    the learners in `withheld` (ids the exporter may not export) are left out."""
     learner_id, nobody = _log_learner(filters, None)
     if nobody:
         return
@@ -595,6 +598,8 @@ def action_log_export(filters):
         *streams, key=lambda row: (row.occurred_at, row.source, row.id), reverse=True
     )
     for row in merged:
+        if row.learner.pk in withheld:
+            continue
         yield [
             row.occurred_at.isoformat(),
             row.learner.email,

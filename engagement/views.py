@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from access.models import Content
 from access.selectors import has_access
 from users.record import record_context
-from users.rules import can_edit_user
+from users.rules import can_edit_user, withheld_from_export
 
 from . import selectors, services
 from .forms import (
@@ -217,7 +217,8 @@ def _report(request, *, permission, form_class, page, export, header, filename, 
     elif form.is_valid():
         filters = form.filters()
     if request.GET.get("export") == "csv" and filters is not None:
-        return _csv_response(filename, header, export(filters))
+        withheld = withheld_from_export(actor=request.user)
+        return _csv_response(filename, header, export(filters, withheld=withheld))
     results = page(filters, cursor=request.GET.get("cursor"))
     query = request.GET.copy()
     query.pop("cursor", None)

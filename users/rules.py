@@ -63,6 +63,16 @@ def exportable_users(users, *, actor):
     return users.filter(Q(pk=actor.pk) | (Q(is_superuser=False) & ~Exists(membership)))
 
 
+def withheld_from_export(*, actor):
+    """Ids of the people whose rows `actor` may not export from a report of many learners:
+    staff `can_export` refuses them (a handful: read from the superusers and role groups)."""
+    from .models import User
+
+    staff = User.objects.filter(Q(is_superuser=True) | Q(groups__name__in=GROUP_NAMES.values()))
+    exportable = exportable_users(staff, actor=actor).values("pk")
+    return set(staff.exclude(pk__in=exportable).values_list("pk", flat=True))
+
+
 def require(allowed, message="You are not allowed to do this."):
     """Raise PermissionDenied unless `allowed`: services call this first."""
     if not allowed:

@@ -399,3 +399,28 @@ def test_log_pages_merge_every_source_forward_and_back_without_gaps_or_repeats()
     assert seen == [row.pk for row in everything]
     back = action_log_page(filters, cursor=pages[-1].previous_cursor, size=3)
     assert [row.pk for row in back.rows] == [row.pk for row in pages[-2].rows]
+
+
+def test_report_exports_leave_out_whom_the_exporter_may_not_export(db):
+    """Customer Service exports learners only (users.rules.can_export): the reports' CSVs
+    leave out staff rows for them, as the transcript and privacy exports refuse them."""
+    from django.test import Client
+
+    from tests.factories import AdminFactory, SupportFactory
+
+    learner = LearnerFactory(email="kept@example.com")
+    colleague = AdminFactory(email="colleague@example.com")
+    for person in (learner, colleague):
+        ContentActionFactory(learner=person)
+        ProgressFactory(learner=person)
+
+    def exported(who, url):
+        client = Client()
+        client.force_login(who)
+        rows = read_csv(client.get(url, {"export": "csv"}))[1:]
+        return {row[1 if url == LOG else 0] for row in rows}
+
+    support, admin = SupportFactory(), AdminFactory()
+    for url in (LOG, PROGRESS):
+        assert exported(support, url) == {"kept@example.com"}
+        assert exported(admin, url) == {"kept@example.com", "colleague@example.com"}
