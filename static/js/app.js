@@ -30,3 +30,14 @@ document.addEventListener("change", function (event) {
   const ticked = box.form.querySelectorAll('input[type="checkbox"][name="user"]:checked').length;
   count.textContent = ticked ? "(" + ticked + " selected)" : "";
 });
+// The header's folded menu (<details class="site-menu">): Escape or a click elsewhere folds it.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  const menu = document.activeElement && document.activeElement.closest(".site-menu[open]");
+  if (menu) { menu.open = false; menu.querySelector("summary").focus(); }
+});
+document.addEventListener("click", function (event) {
+  document.querySelectorAll(".site-menu[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) menu.open = false;
+  });
+});
