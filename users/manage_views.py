@@ -154,9 +154,10 @@ def details(request, user_id):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(
-                    request, "Changes saved." if changes else "Nothing to save: no field changed."
-                )
+                if changes:
+                    messages.success(request, f"Saved: {_changed_names(form, changes)}.")
+                else:
+                    messages.info(request, "Nothing to save: no field changed.")
                 return redirect("users:details", user_id=subject.pk)
     else:
         form = DetailsForm(initial=_initial(subject, panels), **form_kwargs)
@@ -180,6 +181,18 @@ def details(request, user_id):
     return render(request, "users/details.html", context)
 
 
+def _changed_names(form, changes):
+    """The changed fields as the form labels them: "First name, City, Role"."""
+    names = []
+    for key in changes:
+        name = "new_password" if key == "password" else key
+        if key.startswith("reference:"):
+            name = f"ref_{key.split(':', 1)[1]}"
+        field = form.fields.get(name)
+        names.append(str(field.label) if field is not None and field.label else key)
+    return ", ".join(names)
+
+
 def _act(request, user_id, action, success):
     subject = get_object_or_404(User, pk=user_id)
     try:
@@ -198,8 +211,21 @@ def _reason(request):
     return form.cleaned_data["reason"] if form.is_valid() else ""
 
 
+def _already(request, user_id, *, active):
+    """A redirect saying nothing changed when the user is already in the asked state."""
+    subject = get_object_or_404(User, pk=user_id)
+    if subject.is_active != active or not can_edit_user(actor=request.user, target=subject):
+        return None
+    state = "active and can sign in" if active else "disabled"
+    messages.info(request, f"{subject.email} is already {state}. Nothing changed.")
+    return redirect("users:details", user_id=subject.pk)
+
+
 @require_POST
 def disable(request, user_id):
+    already = _already(request, user_id, active=False)
+    if already is not None:
+        return already
     return _act(
         request,
         user_id,
@@ -212,6 +238,9 @@ def disable(request, user_id):
 
 @require_POST
 def enable(request, user_id):
+    already = _already(request, user_id, active=True)
+    if already is not None:
+        return already
     return _act(
         request,
         user_id,
@@ -260,14 +289,18 @@ def user_settings(request):
         form = UserSettingsForm(request.POST, instance=UserSettings.load())
         if form.is_valid():
             try:
-                services.user_settings_update(
+                changes = services.user_settings_update(
                     actor=request.user,
                     values={name: form.cleaned_data[name] for name in form.Meta.fields},
                 )
             except PermissionDenied as error:
                 messages.error(request, str(error))
             else:
-                messages.success(request, "Settings saved.")
+                if changes:
+                    labels = [str(form.fields[name].label) for name in changes]
+                    messages.success(request, f"Saved: {', '.join(labels)}.")
+                else:
+                    messages.info(request, "Nothing to save: no setting changed.")
                 return redirect("users:settings")
     else:
         form = UserSettingsForm(instance=current)

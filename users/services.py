@@ -381,7 +381,8 @@ def dual_role_learner_record_create(*, manager, actor):
 
 @transaction.atomic
 def user_settings_update(*, actor, values):
-    """Change the school-wide user switches (Dual Role, impersonation)."""
+    """Change the school-wide user switches (Dual Role, impersonation); returns what changed
+    ({field: [old, new]}, empty when nothing did: then no audit event)."""
     require(
         actor is None or actor.has_perm("users.change_usersettings"),
         "Only admins change school settings.",
@@ -395,7 +396,7 @@ def user_settings_update(*, actor, values):
     if changes:
         current.save(update_fields=list(changes))
         audit.record(actor=actor, subject=None, action="settings.users.updated", changes=changes)
-    return current
+    return changes
 
 
 @transaction.atomic

@@ -66,7 +66,7 @@ class TestBasicInfo:
         assert event.actor == admin_user
         assert event.changes == {"first_name": ["Grace", "Ada"]}
         page = admin_client.get(url(learner)).content.decode()
-        assert "Changes saved." in page and "Grace → Ada" in page
+        assert "Saved: First name." in page and "Grace → Ada" in page
 
     def test_nothing_changed_writes_nothing(self, admin_client):
         learner = LearnerFactory()
@@ -405,3 +405,44 @@ def test_history_reads_in_words(admin_client):
     assert "<strong>current period end</strong>: — → 2026-12-29 03:01</li>" in page
     assert "<strong>is default</strong>: — → yes</li>" in page
     assert "<strong>password</strong>: changed</li>" in page
+
+
+class TestMessagesTellWhatChanged:
+    """A page that says something changed has changed it, and names it; otherwise it says
+    nothing changed and writes no audit event."""
+
+    def test_the_message_names_every_changed_field(self, admin_client):
+        learner = LearnerFactory(first_name="Grace", city="Arlington")
+        admin_client.post(url(learner), form_data(learner, first_name="Ada", city="Boston"))
+        page = admin_client.get(url(learner)).content.decode()
+        assert "Saved: First name, City." in page
+
+    def test_disabling_a_disabled_user_says_so_and_writes_nothing(self, admin_client):
+        learner = LearnerFactory(is_active=False)
+        response = admin_client.post(f"/manage/users/{learner.pk}/disable/", follow=True)
+        assert f"{learner.email} is already disabled. Nothing changed." in response.content.decode()
+        assert not AuditEvent.objects.filter(subject=learner).exists()
+
+    def test_enabling_an_active_user_says_so_and_writes_nothing(self, admin_client):
+        learner = LearnerFactory()
+        response = admin_client.post(f"/manage/users/{learner.pk}/enable/", follow=True)
+        page = response.content.decode()
+        assert f"{learner.email} is already active and can sign in. Nothing changed." in page
+        assert not AuditEvent.objects.filter(subject=learner).exists()
+
+    def test_user_settings_say_what_changed_or_that_nothing_did(self, admin_client):
+        from users.models import UserSettings
+
+        current = UserSettings.load()
+        data = {"impersonation_minutes": current.impersonation_minutes}
+        if current.dual_role:
+            data["dual_role"] = "on"
+        if current.notify_impersonation:
+            data["notify_impersonation"] = "on"
+        response = admin_client.post("/manage/settings/users/", data, follow=True)
+        assert "Nothing to save: no setting changed." in response.content.decode()
+        assert not AuditEvent.objects.filter(action="settings.users.updated").exists()
+        data["impersonation_minutes"] = current.impersonation_minutes + 5
+        response = admin_client.post("/manage/settings/users/", data, follow=True)
+        assert "Saved: Impersonation time limit (minutes)." in response.content.decode()
+        assert AuditEvent.objects.filter(action="settings.users.updated").count() == 1
