@@ -81,8 +81,12 @@ def tab(request, user_id):
 @require_POST
 def card_make_default(request, user_id, card_id):
     card = get_object_or_404(Card, pk=card_id, learner_id=user_id)
-    services.card_make_default(card=card, actor=request.user)
-    messages.success(request, f"{card} is now the default card.")
+    was_default = card.is_default
+    card = services.card_make_default(card=card, actor=request.user)
+    if was_default:
+        messages.info(request, f"{card} is already the default card. Nothing changed.")
+    else:
+        messages.success(request, f"{card} is now the default card.")
     return redirect("payments:tab", user_id=user_id)
 
 
@@ -101,10 +105,18 @@ def subscription_cancel(request, user_id, subscription_id):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
         return redirect("payments:tab", user_id=user_id)
-    services.subscription_cancel(
+    was_current = subscription.is_current
+    subscription = services.subscription_cancel(
         subscription=subscription, actor=request.user, reason=form.cleaned_data["reason"]
     )
-    messages.success(request, "Subscription cancelled; its access has ended.")
+    if was_current:
+        messages.success(request, f"{subscription.plan} cancelled; its access has ended.")
+    else:
+        messages.info(
+            request,
+            f"{subscription.plan} had already ended ({subscription.get_status_display()}). "
+            "Nothing changed.",
+        )
     return redirect("payments:tab", user_id=user_id)
 
 

@@ -355,3 +355,35 @@ def test_card_number_and_cvc_stay_out_of_error_reports(admin_user, settings):
     assert VISA not in shown and "987" not in shown
     assert "********" in shown
     assert sys.exc_info() == (None, None, None)
+
+
+def test_making_the_default_card_default_again_says_nothing_changed(admin_client, learner):
+    from users.models import AuditEvent
+
+    visa = add_card(learner)
+    url = reverse("payments:card_make_default", kwargs={"user_id": learner.pk, "card_id": visa.pk})
+    before = AuditEvent.objects.count()
+    html = admin_client.post(url, follow=True).content.decode()
+    assert "is already the default card. Nothing changed." in html
+    assert "is now the default card" not in html
+    assert AuditEvent.objects.count() == before
+
+
+def test_cancelling_an_ended_subscription_says_nothing_changed(admin_client, admin_user):
+    from users.models import AuditEvent
+
+    learner, _ = paid_learner()
+    plan = PlanFactory(name="All Access", contents=[ContentFactory()])
+    subscription = services.subscription_start(
+        user=learner, plan=plan, actor=admin_user, amount_minor=1500
+    )
+    url = reverse(
+        "payments:subscription_cancel",
+        kwargs={"user_id": learner.pk, "subscription_id": subscription.pk},
+    )
+    html = admin_client.post(url, {"reason": "moved"}, follow=True).content.decode()
+    assert "All Access cancelled; its access has ended." in html
+    before = AuditEvent.objects.count()
+    html = admin_client.post(url, {"reason": "again"}, follow=True).content.decode()
+    assert "All Access had already ended (Cancelled). Nothing changed." in html
+    assert AuditEvent.objects.count() == before
