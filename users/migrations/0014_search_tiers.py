@@ -1,6 +1,7 @@
 """Learner search on standard PostgreSQL (users/search.py): drop the search blocks and the
-old search column; add unaccent, an immutable folding function, the B-tree keys of the
-exact and prefix tiers, a stored search key with its trigram index, and the display orders.
+old search column's index; add unaccent, an immutable folding function, the B-tree keys of
+the exact and prefix tiers, a stored search key with its trigram index, and the display
+orders.
 
 Everything here is inline SQL: a migration must not import app code that later changes.
 """
@@ -102,7 +103,11 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="user", name="users_user_name_walk_idx"),
         migrations.RemoveIndex(model_name="user", name="users_user_email_walk_idx"),
         migrations.RemoveIndex(model_name="user", name="users_user_last_seen_walk_idx"),
-        migrations.RemoveField(model_name="user", name="search_text"),
+        # The column stays until the next release (the version still running reads it);
+        # its index goes now.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.RemoveField(model_name="user", name="search_text")]
+        ),
         UnaccentExtension(),
         migrations.RunPython(forwards, backwards),
     ]
