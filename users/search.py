@@ -10,7 +10,8 @@ unaccent, migration 0014; on SQLite `fold` below). The tiers, best first:
     1     has a last name starting with it     LF, id              B-tree range on LF, in order
     2     has a first name starting with it    FL, id              B-tree range on FL, in order
     3     has an e-mail starting with it       E, id               B-tree range on E, in order
-    4     has it anywhere (3+ characters)      last sign-in, newest first     see below
+    4     has it anywhere                      last sign-in, newest first     see below
+          (3+ characters, not a complete e-mail address)
 
 One statement reads them in turn: a tier's LIMIT is what the tiers before it left of the
 page, and a LIMIT 0 does not run. Tiers 1-3 read their index in order and stop at a page.
@@ -44,15 +45,14 @@ WALK = 10_000
 COUNT_CAP = 1_000
 FRAGMENTS = 4  # the last tier
 
-# search_key (PostgreSQL stores it) is SEP E SEP FL SEP LF SEP; SEP is chr(1), which
-# `normalise` takes out of every term, so each part is matched on its own.
+# search_key (stored on PostgreSQL) is chr(1) E chr(1) FL chr(1) LF chr(1); `normalise` takes
+# chr(1) out of every term, so each part is matched on its own.
 VENDOR = {
     "postgresql": {
         "E": 'users_fold(u.email) COLLATE "C"',
         "FL": "users_fold(btrim(u.first_name || ' ' || u.last_name)) COLLATE \"C\"",
         "LF": "users_fold(btrim(u.last_name || ' ' || u.first_name)) COLLATE \"C\"",
         "KEY": "u.search_key",
-        "SEP": "chr(1)",
         "FENCE": "OFFSET 0",  # the planner may not pull an ORDER BY into the subquery
         "NO_TIME": "CAST(NULL AS timestamptz)",
     },
@@ -63,7 +63,6 @@ VENDOR = {
         "KEY": "(char(1) || users_fold(u.email) || char(1) || users_fold(trim(u.first_name"
         " || ' ' || u.last_name)) || char(1) || users_fold(trim(u.last_name || ' ' ||"
         " u.first_name)) || char(1))",
-        "SEP": "char(1)",
         "FENCE": "",
         "NO_TIME": "CAST(NULL AS text)",
     },

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import LearnerFactory
 from users import search, selectors
@@ -219,3 +220,24 @@ def test_each_tier_uses_its_index_on_freshly_loaded_data(db, monkeypatch):
         for index in ("last_first", "first_last", "email"):
             assert f"Index Only Scan using users_user_{index}_key" in prefixes, (term, index)
         assert "Seq Scan on users_user" not in prefixes
+
+
+def test_a_large_import_analyses_what_it_filled_and_is_found(db, monkeypatch):
+    """import_users runs ANALYZE on the users table after a large import (PostgreSQL), so
+    searches plan with statistics for what it loaded; and the new learners are found."""
+    from tests.ops.conftest import csv_text, run_import
+    from users import importing
+
+    monkeypatch.setattr(importing, "ANALYZE_FROM", 2)
+    header = "email,first_name,last_name,phone,street,city,region,postal_code,country,role"
+    with CaptureQueriesContext(connection) as queries:
+        result = run_import(
+            csv_text(
+                header, "zoe.imported@example.com,Zoë,Nouvelle,,,,,,,", "b@example.com,B,C,,,,,,,"
+            )
+        )
+    assert result.written
+    analysed = any(query["sql"] == "ANALYZE users_user" for query in queries.captured_queries)
+    assert analysed == (connection.vendor == "postgresql")
+    found, count = search.page("zoe", active=True, size=10)
+    assert [row.email for row in found] == ["zoe.imported@example.com"] and count == 1
