@@ -181,12 +181,18 @@ def matching(query):
 
 
 def decode(values):
-    """(tier, key, id) from a relevance cursor's values, or None if they are no position."""
+    """(tier, key, id) from a relevance cursor's values, or None if they are no position
+    (a cursor comes back from the query string: anything a database would refuse is none)."""
     tier, key, pk = values
-    if not 0 <= tier <= FRAGMENTS:
+    if not (0 <= tier <= FRAGMENTS and -(2**63) <= pk < 2**63 and len(key) <= 1000):
+        return None
+    if "\x00" in key or key.encode("utf-8", "replace").decode("utf-8") != key:
         return None
     if tier == FRAGMENTS:
-        key = parse_datetime(key) if len(key) < 40 else None
+        try:
+            key = parse_datetime(key)
+        except ValueError:
+            return None
         if key is None or key.tzinfo is None:
             return None
     return tier, key, pk

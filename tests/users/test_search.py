@@ -175,7 +175,18 @@ def test_the_page_says_how_many_match(admin_client, school, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "values", [[9, "", 1], [-1, "", 1], [4, "not a time", 1], [4, "x" * 50, 1]]
+    "values",
+    [
+        [9, "", 1],
+        [-1, "", 1],
+        [4, "not a time", 1],
+        [4, "x" * 50, 1],
+        [4, "2026-13-45T10:00:00+00:00", 1],  # well-formed, impossible
+        [4, "2026-05-01T10:00:00", 1],  # no time zone
+        [1, "a\x00b", 1],  # PostgreSQL text cannot hold NUL
+        [1, "a\udc80b", 1],  # a lone surrogate is no UTF-8
+        [1, "x", 2**70],  # past bigint
+    ],
 )
 def test_a_cursor_of_no_tier_is_page_one(admin_client, school, values):
     response = admin_client.get(URL, {"q": "son", "cursor": encode_cursor("after", values)})
