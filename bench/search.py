@@ -235,9 +235,12 @@ def main():
         floor_p50, _ = timed(our_queries(query, sort), args.runs)
         ratio = admin_p50 / ours_p50
         verdict = "-"
-        if target:
+        at_1m = 900_000 <= learners < 2_000_000
+        if target == "relevance" or (target == "column" and at_1m):
+            # The issue: relevance p95 <= 50 ms at any size, >= 50x Django admin at 1M;
+            # sorted by a column p95 <= 300 ms at 1M (at 5M: reported, no target).
             met = ours_p95 <= TARGET_P95_MS[target]
-            if target == "relevance" and 900_000 <= learners < 2_000_000:
+            if target == "relevance" and at_1m:
                 met = met and ratio >= TARGET_RATIO
             verdict = "met" if met else "MISSED"
             if not met:
@@ -250,7 +253,7 @@ def main():
     if not args.wrk_only:
         print(
             "targets: relevance order p95 <= 50 ms (and >= 50x Django admin's p50 at 1M), "
-            "sorted by a column p95 <= 300 ms: "
+            "sorted by a column p95 <= 300 ms at 1M: "
             + ("all met" if not misses else f"missed for {', '.join(misses)}")
         )
     if args.wrk:

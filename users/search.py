@@ -263,15 +263,21 @@ def _chain(term, prefix, cursor, forward, size, *, ordered):
     tiers = list(range(FRAGMENTS + 1 if has_fragments(term) else FRAGMENTS))
     if not ordered and has_fragments(term):
         tiers = [FRAGMENTS]
-    parts, done = [], []
+    parts, done, left = [], [], size
     for tier in tiers if forward else reversed(tiers):
-        left = " - ".join([size, *(f"(SELECT COUNT(*) FROM {prefix}tier{t})" for t in done)])
+        if done:
+            # What the tiers read so far left of the page, counted once.
+            parts.append(
+                f"{prefix}left{tier} AS MATERIALIZED (SELECT {left} - "
+                f"(SELECT COUNT(*) FROM {prefix}tier{done[-1]}) AS n)"
+            )
+            left = f"(SELECT n FROM {prefix}left{tier})"
         beyond = _beyond(tier, cursor, forward)
         if tier < FRAGMENTS:
             part = _keyed(tier, beyond, forward, left)
         else:
             part = _fragments(beyond, forward, left, ordered=ordered, alone=len(tiers) == 1)
-        parts.append(re.sub(r"(?<!%\()\b(tier\d|walk|hits)\b", rf"{prefix}\1", part))
+        parts.append(re.sub(r"(?<!%\()\b(tier\d|left\d|walk|hits)\b", rf"{prefix}\1", part))
         done.append(tier)
     union = " UNION ALL ".join(f"SELECT tier, key, seen, id FROM {prefix}tier{t}" for t in done)
     return parts, union
