@@ -252,3 +252,9 @@ def test_a_large_import_analyses_what_it_filled_and_is_found(db, monkeypatch):
     assert analysed == (connection.vendor == "postgresql")
     found, count = search.page("zoe", active=True, size=10)
     assert [row.email for row in found] == ["zoe.imported@example.com"] and count == 1
+
+
+def test_sorted_by_a_column_the_page_offers_best_matches_again(admin_client, school):
+    page = admin_client.get(URL, {"q": "son", "sort": "email"}).content.decode()
+    assert 'href="?q=son">Best matches first</a>' in page
+    assert "Best matches first</a>" not in admin_client.get(URL, {"q": "son"}).content.decode()
