@@ -1,20 +1,22 @@
 """Learner search at scale: our Learners page against Django admin's changelist, one run.
 
-Needs PostgreSQL with many learners (the numbers in the README are at 1,000,000):
+On a fresh database, as a new install would have it (the README's table):
 
-    export DATABASE_URL=postgres://lms:lms@127.0.0.1:5432/lms_bench
-    .venv/bin/python manage.py migrate
-    .venv/bin/python manage.py seed_demo --learners 1000000     # COPY, about 30 s
-    .venv/bin/python bench/search.py [--runs 30] [--admin-runs 5] [--wrk]
+    export DATABASE_URL=postgres://lms:lms@127.0.0.1:5432/lms    # any database: a server
+    .venv/bin/python bench/search.py --fresh --learners 1000000
+
+`--fresh` drops and creates its own database (`<name>_searchbench` next to DATABASE_URL's,
+or `--database NAME`), migrates, runs `seed_demo --learners N`, lets three learners sign
+up, and measures, with no ANALYZE of its own (seed_demo analyses what it loaded). Without
+`--fresh` it measures the database DATABASE_URL names as it is.
 
 Times full Django requests in-process (test client: middleware, view, queries, template)
 for each kind of query, interleaved with Django admin's user changelist (both see the same
 moments of a noisy machine), prints p50/p95 side by side with it
 (`search_fields = email, first_name, last_name`, its default order), the ratio of the
-p50s, our page's queries alone (the selector: the floor under the request), and the
-planner's own plan for the same search (what the page would cost without our choice of
-strategy), and whether the issue's targets are met (p95 <= 50 ms; >= 50x Django admin,
-200x from 5M learners).
+p50s, and our page's queries alone (the selector: the floor under the request), and
+whether the issue's targets are met: in the default (relevance) order p95 <= 50 ms, and
+at 1M learners >= 50x Django admin; sorted by a column, p95 <= 300 ms at 1M.
 `--wrk` also runs wrk (4 connections, 30 s) against gunicorn for the learner list and a
 user-record tab (apt-get install wrk first).
 """
@@ -30,11 +32,31 @@ from urllib.parse import urlencode
 
 from harness import ROOT, STATIC_ROOT, collect_static, percentile, setup_django
 
+
+def fresh_database(argv):
+    """With --fresh: point DATABASE_URL at a new, empty database of its own (dropped first)."""
+    if "--fresh" not in argv:
+        return None
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = argv[argv.index("--database") + 1] if "--database" in argv else None
+    name = name or f"{url.path.lstrip('/') or 'lms'}_searchbench"
+    server = urlunsplit(url._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urlunsplit(url._replace(path=f"/{name}"))
+    return name
+
+
+FRESH = fresh_database(sys.argv)
 setup_django()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from users import selectors  # noqa: E402
@@ -89,19 +111,6 @@ def get(client, url):
     return run
 
 
-def planner_sql(query):
-    """The page query as the planner would run it on its own (no strategy of ours)."""
-    page = selectors.learner_search(User.objects.filter(is_active=True), query)
-    sql, params = page.order_by("last_name", "first_name", "id")[:51].query.sql_with_params()
-
-    def run():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            cursor.fetchall()
-
-    return run
-
-
 def our_queries(query, sort):
     """Our page's queries alone (selectors.learner_page): no HTTP, no template."""
 
@@ -125,46 +134,48 @@ def rare_fragment(start, learners):
     return "zzzzz"
 
 
-def common_surname_fragment():
-    """Four letters inside the most common surname: many matches, all in one stretch."""
-    common = (
-        User.objects.exclude(last_name="")
-        .values("last_name")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-        .first()
-    )
-    return common["last_name"].lower()[1:5]
-
-
-# (label, query, sort, counts for the issue's targets)
+# (label, query, sort, target: "relevance", "column" or None)
 def queries_for_this_data(learners):
-    """Each kind of query, taken from the data (learners in the middle of the table)."""
+    """Each kind of query the issue names, taken from the data (a learner in the middle)."""
     middle_id = User.objects.order_by("-id").values_list("id", flat=True).first() // 2
     middle = User.objects.filter(pk__gte=middle_id).first()
+    accented = {"Zoe": "Zoë", "Ines": "Inès", "Jose": "José", "Chloe": "Chloé"}
+    first = next(name for name in accented if User.objects.filter(first_name=name).exists())
     return [
-        ("exact e-mail", middle.email, "name", True),
-        ("rare name (first last)", f"{middle.first_name} {middle.last_name}", "name", True),
-        ("rare fragment (5 letters)", rare_fragment(middle_id, learners), "name", True),
-        ("no match", "qxzjv", "name", True),
-        ("common fragment (ann)", "ann", "name", True),
-        ("common fragment (son)", "son", "name", True),
-        ("2 characters (li)", "li", "name", True),
-        ("son, by e-mail", "son", "email", True),
-        ("son, by last sign-in", "son", "last_sign_in", True),
-        ("common surname, 4 letters", common_surname_fragment(), "name", True),
-        ("no query (first page)", "", "name", False),
+        ("exact e-mail", middle.email, "", "relevance"),
+        ("exact name (first last)", f"{middle.first_name} {middle.last_name}", "", "relevance"),
+        ("name last-first", f"{middle.last_name} {middle.first_name}", "", "relevance"),
+        ("rare fragment (5 letters)", rare_fragment(middle_id, learners), "", "relevance"),
+        ("no match", "qxzjv", "", "relevance"),
+        ("frequent fragment (son)", "son", "", "relevance"),
+        ("2 characters (er)", "er", "", "relevance"),
+        (f"accented ({accented[first]})", accented[first], "", "relevance"),
+        ("son, sorted by name", "son", "name", "column"),
+        ("son, sorted by e-mail", "son", "email", "column"),
+        ("son, sorted by last sign-in", "son", "last_sign_in", "column"),
+        ("no query (first page)", "", "name", None),
     ]
 
 
 # wrk's own summary has no p95 and counts errors in several places: one line with both.
 WRK_REPORT = Path(__file__).with_name("wrk_report.lua")
-TARGET_P95_MS = 50
+TARGET_P95_MS = {"relevance": 50, "column": 300}
+TARGET_RATIO = 50  # at 1M learners, in the relevance order
 
 
-def target_ratio(learners):
-    """The issue's ratio target: 50x Django admin at 1M learners, 200x at 5M."""
-    return 200 if learners >= 5_000_000 else 50
+def three_sign_ups():
+    """What a fresh install sees next: three learners sign up (no ANALYZE after)."""
+    from users import demo
+
+    for number in range(3):
+        user = User.objects.create_user(
+            email=f"new.learner{number}@example.com",
+            password=demo.LEARNER_PASSWORD,
+            first_name="New",
+            last_name=f"Learner{number}",
+        )
+        user.last_login = user.date_joined
+        user.save(update_fields=["last_login"])
 
 
 def main():
@@ -174,9 +185,21 @@ def main():
     parser.add_argument("--wrk", action="store_true")
     parser.add_argument("--wrk-seconds", type=int, default=30)
     parser.add_argument("--wrk-only", action="store_true", help="skip the timing table")
+    parser.add_argument("--fresh", action="store_true", help="seed a new database first")
+    parser.add_argument("--database", help="the database --fresh makes (dropped first)")
+    parser.add_argument("--learners", type=int, default=1_000_000, help="--fresh: how many")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run this against PostgreSQL (DATABASE_URL).")
+    if FRESH:
+        from django.core.management import call_command
+
+        start = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        call_command("seed_demo", learners=args.learners, verbosity=0)
+        three_sign_ups()
+        print(f"fresh database {FRESH}: migrated and seeded in {time.perf_counter() - start:.0f} s")
+    print("command: " + " ".join([os.path.relpath(sys.executable, ROOT), *sys.argv]))
     collect_static()
     learners = User.objects.count()  # once, to print the size
     root, _ = User.objects.get_or_create(
@@ -195,14 +218,13 @@ def main():
         "unless named otherwise"
     )
     header = (
-        f"{'query':27} {'matches':>9} | {'ours p50':>8} {'p95':>7} | {'admin p50':>9} "
-        f"{'p95':>7} | {'ratio':>6} | {'our SQL+ORM':>11} | {'planner alone':>13} | target"
+        f"{'query':29} {'matches':>9} | {'ours p50':>8} {'p95':>7} | {'admin p50':>9} "
+        f"{'p95':>7} | {'ratio':>6} | {'our SQL+ORM':>11} | target"
     )
     print(header)
     print("-" * len(header))
     misses = []
-    ratio_target = target_ratio(learners)
-    for label, query, sort, targeted in [] if args.wrk_only else queries_for_this_data(learners):
+    for label, query, sort, target in [] if args.wrk_only else queries_for_this_data(learners):
         matches = count_matches(query) if query else learners
         (ours_p50, ours_p95), (admin_p50, admin_p95) = timed_side_by_side(
             get(ours, f"/manage/users/learners/?{urlencode({'q': query, 'sort': sort})}"),
@@ -211,23 +233,27 @@ def main():
             args.admin_runs,
         )
         floor_p50, _ = timed(our_queries(query, sort), args.runs)
-        planner_p50, _ = timed(planner_sql(query), args.admin_runs) if sort == "name" else (0, 0)
         ratio = admin_p50 / ours_p50
         verdict = "-"
-        if targeted:
-            met = ours_p95 <= TARGET_P95_MS and ratio >= ratio_target
+        at_1m = 900_000 <= learners < 2_000_000
+        if target == "relevance" or (target == "column" and at_1m):
+            # The issue: relevance p95 <= 50 ms at any size, >= 50x Django admin at 1M;
+            # sorted by a column p95 <= 300 ms at 1M (at 5M: reported, no target).
+            met = ours_p95 <= TARGET_P95_MS[target]
+            if target == "relevance" and at_1m:
+                met = met and ratio >= TARGET_RATIO
             verdict = "met" if met else "MISSED"
             if not met:
                 misses.append(label)
-        planner = f"{planner_p50:>11.1f}ms" if planner_p50 else f"{'':>13}"
         print(
-            f"{label:27} {matches:>9,} | {ours_p50:>6.1f}ms {ours_p95:>5.1f}ms | "
+            f"{label:29} {matches:>9,} | {ours_p50:>6.1f}ms {ours_p95:>5.1f}ms | "
             f"{admin_p50:>7.1f}ms {admin_p95:>5.1f}ms | {ratio:>5.0f}x | {floor_p50:>9.1f}ms | "
-            f"{planner} | {verdict}"
+            f"{verdict}"
         )
     if not args.wrk_only:
         print(
-            f"targets: p95 <= {TARGET_P95_MS} ms and >= {ratio_target}x Django admin (p50): "
+            "targets: relevance order p95 <= 50 ms (and >= 50x Django admin's p50 at 1M), "
+            "sorted by a column p95 <= 300 ms at 1M: "
             + ("all met" if not misses else f"missed for {', '.join(misses)}")
         )
     if args.wrk:

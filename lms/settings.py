@@ -209,15 +209,6 @@ OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "users.tasks.sweep_outbox", "schedule": 60.0},
-    "rebuild-search-blocks": {
-        "task": "users.tasks.rebuild_search_blocks",
-        "schedule": crontab(hour=3, minute=0),
-    },
-    "rebuild-search-blocks-if-dirty": {
-        "task": "users.tasks.rebuild_search_blocks",
-        "schedule": 600.0,
-        "kwargs": {"only_if_dirty": True},
-    },
     "expire-access": {"task": "access.tasks.expire_access", "schedule": crontab(minute=5)},
     "process-erasures": {
         "task": "users.privacy_tasks.process_erasures",

@@ -19,7 +19,12 @@ class UsersConfig(AppConfig):
     user_record_tabs = [(10, "Details", "users:details")]
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
+
+        from .search import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="users.sqlite_fold")
 
         from . import roles
 

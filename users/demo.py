@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import searchblocks, services
+from . import services
 from .models import User
 from .roles import Role
 
@@ -158,5 +158,3 @@ def _copy_learners(rows, count, *, start, password, log, every):
         cursor.execute(
             "ANALYZE users_user" if connection.in_atomic_block else "VACUUM ANALYZE users_user"
         )
-    log("  rebuilding the search blocks")
-    searchblocks.rebuild()

@@ -23,7 +23,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
-from . import audit, searchblocks
+from . import audit
 from .models import AuditEvent, ProfileField, ProfileValue, User, UserSession
 from .roles import GROUP_NAMES, RANK, Role, role_of
 from .rules import can_assign_role, can_edit_user, can_manage_users
@@ -46,6 +46,8 @@ MAX_LENGTHS = {name: User._meta.get_field(name).max_length for name in PROFILE_C
 MAX_LENGTHS.pop("phone")
 REFERENCE_MAX_LENGTH = ProfileValue._meta.get_field("value").max_length
 BATCH = 2000
+# An import this large runs ANALYZE on the users table (like seed_demo after loading).
+ANALYZE_FROM = 10_000
 PROGRESS_EVERY = 10_000
 ADD_PERMISSION = "users.add_user"
 CHANGE_PERMISSION = "users.change_user"
@@ -483,9 +485,10 @@ def import_users(
                 progress=progress,
             )
             result.written = True
-            if len(plans) >= searchblocks.REBUILD_AT:
-                # Every imported user is dirty for search until the blocks are rebuilt.
-                transaction.on_commit(_rebuild_search_blocks)
+            if len(plans) >= ANALYZE_FROM and connection.vendor == "postgresql":
+                # Fresh statistics for what the import filled, before anyone searches it.
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE users_user")
     except IntegrityError:
         # Someone added one of these e-mails while we were importing.
         raise ImportRefused(
@@ -494,12 +497,6 @@ def import_users(
     except (PermissionDenied, ValidationError) as error:
         raise ImportRefused([RowError(1, "", " ".join(_messages(error)))]) from None
     return result
-
-
-def _rebuild_search_blocks():
-    from .tasks import rebuild_search_blocks
-
-    rebuild_search_blocks.delay()
 
 
 def _messages(error):

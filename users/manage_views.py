@@ -1,7 +1,6 @@
 """/manage/ pages of the users app (the manage-users gate guards all of /manage/)."""
 
 import secrets
-from html import escape as escape_html
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,11 +8,10 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from hijack.views import AcquireUserView
 
-from . import privacy, selectors, services
+from . import privacy, search, selectors, services
 from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
 from .models import ImpersonationSession, OutboundEmail, User, UserSettings
 from .paging import keyset_page
@@ -25,7 +23,7 @@ from .rules import can_assign_role, can_edit_user, can_impersonate
 def learner_list(request):
     query = request.GET.get("q", "")[:200]
     disabled = request.GET.get("disabled") == "1"
-    sort = request.GET.get("sort", "name")
+    sort = selectors.sort_for(query, request.GET.get("sort", ""))
     page = selectors.learner_page(
         query=query, disabled=disabled, sort=sort, cursor=request.GET.get("cursor")
     )
@@ -35,63 +33,53 @@ def learner_list(request):
         {
             "query": query,
             "disabled": disabled,
-            "sort": sort if sort in selectors.SORTS else "name",
+            "sort": sort,
             "page": page,
             "rows": page.rows,
-            "rows_html": _list_rows(page.rows),
-            "page_user_inputs": mark_safe(  # noqa: S308 (integers only)
-                "".join(PAGE_USER.format(row.id) for row in page.rows)
-            ),
+            "list_rows": list_rows(page.rows),
+            "count_label": _count_label(page.extra.get("count")),
             "empty_title": f"No {'disabled' if disabled else 'active'} users match “{query}”.",
         },
     )
 
 
-# One row of the learners list. The list is the hottest page: formatting its 50 rows in
-# Python costs about 0.25 ms, against 8-10 ms for the same markup as template tags and
-# filters and 1.6 ms with format_html (measured with bench/search.py). Every value is
-# escaped by the standard library's html.escape, which escapes what Django's does; ids
-# are integers. Dates are cut from isoformat(), which costs a third of strftime().
-LIST_ROW = (
-    '<tr><td><input type="checkbox" name="user" value="{pk}" id="select-{pk}">'
-    '<label for="select-{pk}" class="visually-hidden">Select {label}</label></td>'
-    '<td><a href="{url}">{name}</a></td><td>{email}</td><td>{role}</td><td>{status}</td>'
-    "<td>{signed_in}</td>"
-    '<td><time datetime="{joined}">{joined_text}</time></td></tr>'
-)
-SIGNED_IN = '<time datetime="{}">{} {}</time>'
-PAGE_USER = '<input type="hidden" name="page_user" value="{:d}">'
-
-
-def _list_rows(users):
-    """The page's rows (named tuples from selectors.learner_page) as HTML."""
-    marker = "987654321"
-    record_url = reverse("users:record", kwargs={"user_id": int(marker)})
+def list_rows(rows):
+    """What each row of the list shows, ready for users/_learner_rows.html: the template
+    only places and escapes the values (dicts: a template looks a name up as a key first,
+    and a miss costs an exception). Times in the current time zone, cut from isoformat()."""
+    marker = 987654321
+    record_url = reverse("users:record", kwargs={"user_id": marker})
     zone = timezone.get_current_timezone()
-    rows = []
-    for row in users:
-        full_name = escape_html(f"{row.first_name} {row.last_name}".strip())
-        email = escape_html(row.email)
+    shown = []
+    for row in rows:
+        name = f"{row.first_name} {row.last_name}".strip()
         joined = row.date_joined.astimezone(zone).isoformat()
-        signed_in = "Never"
-        if row.last_login:
-            last = row.last_login.astimezone(zone).isoformat()
-            signed_in = SIGNED_IN.format(last, last[:10], last[11:16])
-        rows.append(
-            LIST_ROW.format(
-                pk=row.id,
-                label=full_name or email,
-                url=record_url.replace(marker, str(row.id)),
-                name=full_name or "(no name)",
-                email=email,
-                role=role_of_row(row).label,
-                status="Active" if row.is_active else "Disabled",
-                signed_in=signed_in,
-                joined=joined,
-                joined_text=joined[:10],
-            )
+        signed_in = row.last_login.astimezone(zone).isoformat() if row.last_login else ""
+        shown.append(
+            {
+                "id": row.id,
+                "label": name or row.email,
+                "url": record_url.replace(str(marker), str(row.id)),
+                "name": name or "(no name)",
+                "email": row.email,
+                "role": role_of_row(row).label,
+                "status": "Active" if row.is_active else "Disabled",
+                "signed_in": signed_in,
+                "signed_in_text": f"{signed_in[:10]} {signed_in[11:16]}",
+                "joined": joined,
+                "joined_text": joined[:10],
+            }
         )
-    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped or ours)
+    return shown
+
+
+def _count_label(count):
+    """ "12 learners", or past the cap "1,000+ learners"; None without a search."""
+    if count is None:
+        return None
+    if count > search.COUNT_CAP:
+        return f"{search.COUNT_CAP:,}+ learners"
+    return f"{count:,} learner{'' if count == 1 else 's'}"
 
 
 def record(request, user_id):

@@ -4,13 +4,11 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from phonenumber_field.modelfields import PhoneNumberField
-
-from .search import SearchText
 
 # Sorting by last sign-in puts "never" at the far end through this stand-in date.
 NEVER_SIGNED_IN = datetime(1970, 1, 1, tzinfo=UTC)
@@ -76,12 +74,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Dual Role: the manager whose learner record this is.",
     )
 
-    # What learner search matches: "e-mail first last", lower-cased, kept by the database.
-    # Stored so the covering indexes carry it and a search never recomputes it per row.
-    search_text = models.GeneratedField(
-        expression=SearchText(), output_field=models.TextField(), db_persist=True
-    )
-
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -100,27 +92,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="users_user_email_ci_unique",
             ),
         ]
-        indexes = [
-            # Display orders of the learners list, walked by keyset paging.
-            # Covering (PostgreSQL INCLUDE): a search walks them without touching the table.
-            # The trigram index over search_text is in migration 0012 (PostgreSQL only).
-            models.Index(
-                fields=["last_name", "first_name", "id"],
-                include=["search_text", "is_active"],
-                name="users_user_name_walk_idx",
-            ),
-            models.Index(
-                fields=["email", "id"],
-                include=["search_text", "is_active"],
-                name="users_user_email_walk_idx",
-            ),
-            models.Index(
-                Coalesce("last_login", Value(NEVER_SIGNED_IN)),
-                F("id"),
-                include=["search_text", "is_active", "last_login"],
-                name="users_user_last_seen_walk_idx",
-            ),
-        ]
+        # The display orders and search keys are indexed in migration 0014 (per database:
+        # on PostgreSQL they use the search_key column and users_fold, unknown to Django).
 
     def __str__(self):
         return self.full_name or self.email

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import outbox, searchblocks
+from . import outbox
 from .bulk_tasks import run_bulk_job  # noqa: F401 (registers the bulk edit task)
 from .privacy_tasks import process_erasures  # noqa: F401 (registers the daily erasure task)
 
@@ -15,11 +15,3 @@ def deliver_email(email_id):
 def sweep_outbox():
     """Every minute: re-enqueue e-mails a broker outage or a killed worker left behind."""
     return outbox.sweep()
-
-
-@shared_task(time_limit=1800, soft_time_limit=1700)
-def rebuild_search_blocks(only_if_dirty=False):
-    """Nightly, and every 10 minutes when many users changed: rebuild the search blocks."""
-    if only_if_dirty and searchblocks.dirty_count() < searchblocks.REBUILD_AT:
-        return 0
-    return searchblocks.rebuild()

@@ -2,8 +2,19 @@
 
 import datetime
 import django.db.models.functions.comparison
-import users.search
 from django.db import migrations, models
+
+
+class SearchText(models.Func):
+    """LOWER(email || ' ' || first_name || ' ' || last_name), as this migration made it
+    (inlined: a migration must not import app code that later changes; 0014 drops it)."""
+
+    template = "LOWER(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()
+
+    def __init__(self):
+        super().__init__(models.F("email"), models.F("first_name"), models.F("last_name"))
 
 # Before: a trigram index over the expression and three prefix indexes for short terms.
 # After: one trigram index over the stored column; short terms are word prefixes of the
@@ -66,7 +77,7 @@ class Migration(migrations.Migration):
             name="search_text",
             field=models.GeneratedField(
                 db_persist=True,
-                expression=users.search.SearchText(),
+                expression=SearchText(),
                 output_field=models.TextField(),
             ),
         ),

@@ -59,9 +59,7 @@ def create(apps, schema_editor):
         return
     for sql in CREATE:
         schema_editor.execute(sql)
-    from users import searchblocks
-
-    searchblocks.rebuild()
+    # The blocks were first built here by app code (since removed); 0014 drops them.
 
 
 def drop(apps, schema_editor):
