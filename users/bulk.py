@@ -158,20 +158,20 @@ def bulk_job_run(*, job_id):
                 return job
             _run_chunk(job, chunk, actor)
             job.status = BulkJob.Status.RUNNING
-            job.save(update_fields=["status", "done", "failed", "errors"])
+            job.save(update_fields=["status", "done", "unchanged", "failed", "errors"])
 
 
 def _run_chunk(job, chunk, actor):
     users = User.objects.in_bulk(chunk)
     for user_id in chunk:
         user = users.get(user_id)
-        reason = (
-            "This user no longer exists."
-            if user is None
-            else apply_one(action=job.action, user=user, actor=actor, job=job)
-        )
+        if user is None:
+            changed, reason = False, "This user no longer exists."
+        else:
+            changed, reason = apply_one(action=job.action, user=user, actor=actor, job=job)
         if reason is None:
             job.done += 1
+            job.unchanged += 0 if changed else 1
             continue
         job.failed += 1
         if len(job.errors) < MAX_ERRORS:
@@ -185,29 +185,32 @@ def _fail_rest(job, reason):
 
 
 def apply_one(*, action, user, actor, job):
-    """Apply the job's action to one learner; None when it worked, else the reason why not."""
+    """Apply the job's action to one learner: (changed, None) when it worked (changed False:
+    the learner was already as asked), else (False, the reason why not)."""
     step = STEPS.get(action)
     if step is None:
-        return "Unknown action."
+        return False, "Unknown action."
     try:
         with transaction.atomic():
-            step(user=user, actor=actor, job=job)
+            changed = step(user=user, actor=actor, job=job)
     except PermissionDenied as refused:
-        return str(refused) or "You are not allowed to do this."
+        return False, str(refused) or "You are not allowed to do this."
     except ValidationError as invalid:
-        return " ".join(invalid.messages)
+        return False, " ".join(invalid.messages)
     except services.StaleRecord:
-        return "The record changed during the bulk action; try again."
+        return False, "The record changed during the bulk action; try again."
     except ObjectDoesNotExist:
-        return "This user no longer exists."
-    return None
+        return False, "This user no longer exists."
+    return changed, None
 
 
 def role_assign(*, user, actor, role):
-    """Give one learner a role (the Details tab's service: the actor's own limits apply)."""
-    return services.user_update_details(
+    """Give one learner a role (the Details tab's service: the actor's own limits apply);
+    True if it changed."""
+    _, changes = services.user_update_details(
         user=user, actor=actor, expected_version=user.version, profile={}, role=role
     )
+    return bool(changes)
 
 
 def content_grant(*, user, actor, parameters):
@@ -219,26 +222,31 @@ def content_grant(*, user, actor, parameters):
         raise ValidationError("This content no longer exists.")
     expires_on = parameters.get("expires_on")
     expires_on = datetime.date.fromisoformat(expires_on) if expires_on else None
-    return handler.grant(user=user, item=item, expires_on=expires_on, actor=actor)
+    _, opened = handler.grant(user=user, item=item, expires_on=expires_on, actor=actor)
+    return opened
 
 
 STEPS = {
     "disable": lambda *, user, actor, job: services.user_disable(
         user=user, actor=actor, reason="Bulk action"
-    ),
+    )[1],
     "enable": lambda *, user, actor, job: services.user_enable(
         user=user, actor=actor, reason="Bulk action"
-    ),
+    )[1],
     "assign_role": lambda *, user, actor, job: role_assign(
         user=user, actor=actor, role=job.parameters["role"]
     ),
     "grant_content": lambda *, user, actor, job: content_grant(
         user=user, actor=actor, parameters=job.parameters
     ),
-    "resend_invite": lambda *, user, actor, job: services.invite_send(
-        user=user,
-        actor=actor,
-        request_key=f"bulk:{job.pk}:{user.pk}",
-        link_base=job.parameters.get("link_base", ""),
+    # None: this job's invitation to this learner was already sent (a redelivered task).
+    "resend_invite": lambda *, user, actor, job: (
+        services.invite_send(
+            user=user,
+            actor=actor,
+            request_key=f"bulk:{job.pk}:{user.pk}",
+            link_base=job.parameters.get("link_base", ""),
+        )
+        is not None
     ),
 }

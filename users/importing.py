@@ -588,8 +588,8 @@ def _write(plans, *, actor, grants, references, note, progress):
     opened = 0
     for plan in plans:
         for item, _slug, expires_on in plan.grants:
-            grants.grant(user=plan.user, item=item, expires_on=expires_on, actor=actor)
-            opened += 1
+            _, created = grants.grant(user=plan.user, item=item, expires_on=expires_on, actor=actor)
+            opened += created
     if progress:
         progress(
             f"Wrote {len(new_plans):,} new and {len(updates):,} changed users, {opened:,} grants"

@@ -449,6 +449,9 @@ class BulkJob(models.Model):
     user_ids = models.JSONField(default=list, blank=True)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    # Of `done`: learners already as asked (already disabled, already holding the content):
+    # nothing changed for them and no audit event was written.
+    unchanged = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     errors = models.JSONField(default=list, blank=True)
@@ -461,7 +464,14 @@ class BulkJob(models.Model):
             models.CheckConstraint(
                 condition=Q(done__lte=F("total") - F("failed")), name="users_bulkjob_progress"
             ),
+            models.CheckConstraint(
+                condition=Q(unchanged__lte=F("done")), name="users_bulkjob_unchanged"
+            ),
         ]
 
     def __str__(self):
         return f"{self.action} on {self.total} users ({self.get_status_display()})"
+
+    @property
+    def changed(self):
+        return self.done - self.unchanged

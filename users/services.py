@@ -215,12 +215,14 @@ def changes_since(user, version):
 
 @transaction.atomic
 def user_disable(*, user, actor, reason=""):
-    """Disable a user: they cannot sign in, and every session they have ends now."""
+    """Disable a user: they cannot sign in, and every session they have ends now.
+
+    Returns (user, changed): a disabled user stays as is, with no audit event."""
     user = _locked(user)
     require_can_edit(actor=actor, target=user)
     require(actor is None or actor.pk != user.pk, "You cannot disable your own account.")
     if not user.is_active:
-        return user
+        return user, False
     user.is_active = False
     user.version += 1
     user.save(update_fields=["is_active", "version"])
@@ -232,16 +234,16 @@ def user_disable(*, user, actor, reason=""):
         changes={"status": ["Active", "Disabled"]},
         note=reason,
     )
-    return user
+    return user, True
 
 
 @transaction.atomic
 def user_enable(*, user, actor, reason=""):
-    """Let a disabled user sign in again."""
+    """Let a disabled user sign in again. Returns (user, changed), as `user_disable`."""
     user = _locked(user)
     require_can_edit(actor=actor, target=user)
     if user.is_active:
-        return user
+        return user, False
     user.is_active = True
     user.version += 1
     user.save(update_fields=["is_active", "version"])
@@ -252,7 +254,7 @@ def user_enable(*, user, actor, reason=""):
         changes={"status": ["Disabled", "Active"]},
         note=reason,
     )
-    return user
+    return user, True
 
 
 def invite_offered(user):

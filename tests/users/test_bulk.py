@@ -412,3 +412,29 @@ def test_two_workers_on_one_job_count_each_learner_once(admin_user, monkeypatch)
     job.refresh_from_db()
     assert (job.status, job.done, job.failed) == ("done", 9, 0)
     assert AuditEvent.objects.filter(action="user.disabled").count() == 9
+
+
+def test_learners_already_as_asked_are_counted_apart_and_not_audited(admin_client):
+    """Disabling a mix of active and disabled learners: the page says how many changed and
+    how many were already disabled; only the changed ones get an audit event."""
+    active = LearnerFactory()
+    disabled = LearnerFactory(is_active=False)
+    response = post_apply(admin_client, [active, disabled], "disable")
+    job = BulkJob.objects.get()
+    assert (job.done, job.unchanged, job.changed, job.failed) == (2, 1, 1, 0)
+    page = response.content.decode()
+    assert "Changed: <strong>1</strong>" in page
+    assert "Already so, nothing changed: <strong>1</strong>" in page
+    assert (events(active, "user.disabled"), events(disabled, "user.disabled")) == (1, 0)
+
+
+def test_granting_content_a_learner_holds_is_counted_as_unchanged(admin_client, admin_user):
+    from access.services import access_grant
+
+    content = ContentFactory(slug="safety")
+    holder, newcomer = LearnerFactory(), LearnerFactory()
+    access_grant(user=holder, item=content, actor=admin_user)
+    post_apply(admin_client, [holder, newcomer], "grant_content", content="safety")
+    job = BulkJob.objects.get()
+    assert (job.changed, job.unchanged) == (1, 1)
+    assert AccessGrant.objects.filter(user=holder, content=content).count() == 1

@@ -11,14 +11,15 @@ from users import importing
 def content_grants():
     """The `grants` column of an import or export, backed by the access app."""
     from access.models import AccessGrant, Content
-    from access.services import access_grant, end_of_day
+    from access.services import access_add, end_of_day
 
     def find(slugs):
         return {content.slug: content for content in Content.objects.filter(slug__in=list(slugs))}
 
     def grant(*, user, item, expires_on, actor):
+        """(grant, True) when it opened the item; (the open grant, False) when already held."""
         expires_at = end_of_day(expires_on) if expires_on else None
-        return access_grant(user=user, item=item, actor=actor, expires_at=expires_at)
+        return access_add(user=user, item=item, actor=actor, expires_at=expires_at)
 
     def held(user_ids):
         grants = {}
