@@ -19,3 +19,4 @@ class AccessConfig(AppConfig):
         "access.change_sublicenseseat",
     ]
     user_record_tabs = [(20, "Access", "access:tab")]
+    user_record_summary = "access.selectors.record_summary"

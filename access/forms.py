@@ -13,6 +13,18 @@ PICK_MODELS = {
     "plan": (SubscriptionPlan, "name"),
 }
 LATEST_YEAR = 2200
+KIND_SUFFIX = re.compile(r"^(.*\S)\s*\(([^()]+)\)$")
+
+
+def picker_kinds():
+    """The picker's "(Kind)" suffixes (access.selectors.catalog_choices): model, title, filter."""
+    kinds = {
+        str(label): (Content, "title", {"kind": value, "is_published": True})
+        for value, label in Content.Kind.choices
+    }
+    kinds["Learning path"] = (LearningPath, "title", {})
+    kinds["Subscription"] = (SubscriptionPlan, "name", {"is_active": True})
+    return kinds
 
 
 class ExpiryDateInput(forms.DateInput):
@@ -62,9 +74,13 @@ class AddAccessForm(forms.Form):
     def clean_item(self):
         text = " ".join(self.cleaned_data["item"].split())
         match = PICKED.search(text)
+        kind = KIND_SUFFIX.search(text)
         if match:
             model, _ = PICK_MODELS[match.group(1)]
             found = list(model.objects.filter(slug=match.group(2))[:1])
+        elif kind and kind.group(2) in picker_kinds():
+            model, title, extra = picker_kinds()[kind.group(2)]
+            found = list(model.objects.filter(**{f"{title}__iexact": kind.group(1)}, **extra)[:2])
         else:
             found = []
             for model, title in PICK_MODELS.values():

@@ -134,21 +134,24 @@ def grant_detail(user_id, grant_id):
 
 
 def catalog_choices(limit=1000):
-    """The picker's options: [(label, value)] for content, learning paths and plans."""
+    """The picker's options: [(label, value)] for content, learning paths and plans. The value
+    is what the admin reads, "Title (Kind)" (AddAccessForm finds the item by it), no slug."""
     kinds = dict(Content.Kind.choices)
     options = [
-        (f"{title} ({kinds.get(kind, kind)})", f"{title} [content:{slug}]")
-        for title, slug, kind in Content.objects.filter(is_published=True).values_list(
-            "title", "slug", "kind"
-        )[:limit]
+        ("", f"{title} ({kinds.get(kind, kind)})")
+        for title, kind in Content.objects.filter(is_published=True).values_list("title", "kind")[
+            :limit
+        ]
     ]
     options += [
-        (f"{p.title} (Learning path)", f"{p.title} [path:{p.slug}]")
-        for p in LearningPath.objects.only("title", "slug")[:limit]
+        ("", f"{title} (Learning path)")
+        for title in LearningPath.objects.values_list("title", flat=True)[:limit]
     ]
     options += [
-        (f"{p.name} (Subscription)", f"{p.name} [plan:{p.slug}]")
-        for p in SubscriptionPlan.objects.filter(is_active=True).only("name", "slug")[:limit]
+        ("", f"{name} (Subscription)")
+        for name in SubscriptionPlan.objects.filter(is_active=True).values_list("name", flat=True)[
+            :limit
+        ]
     ]
     return options
 
@@ -179,3 +182,9 @@ def learner_home(user, *, cursor=None, size=PAGE_SIZE):
         .order_by("-granted_at", "-id")[:size]
     )
     return {"content": content, "paths": paths, "archive": archive}
+
+
+def record_summary(user):
+    """The record header's count of content open to the learner: [(order, label, count)]."""
+    count = accessible_contents(user).count()
+    return [(10, "enrolment" if count == 1 else "enrolments", count)]

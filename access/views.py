@@ -118,9 +118,19 @@ def _datalist_options(choices):
     """The picker's <option>s, built in Python: the catalog can hold a thousand items."""
     return mark_safe(  # noqa: S308 - every value and label is escaped here
         "".join(
-            f'<option value="{escape(value)}">{escape(label)}</option>' for label, value in choices
+            f'<option value="{escape(value)}">{escape(label)}</option>'
+            if label
+            else f'<option value="{escape(value)}"></option>'
+            for label, value in choices
         )
     )
+
+
+def _dialog_expiry_form():
+    """The Change expiry dialog's form (its own ids and label: the Add form has the same field)."""
+    form = ExpiryForm(auto_id="expiry_dialog_%s")
+    form.fields["expires_at"].label = "Expiry date"
+    return form
 
 
 def _render_tab(request, user_id, *, add_form=None, seat_form=None, reinstate=None, status=200):
@@ -135,6 +145,9 @@ def _render_tab(request, user_id, *, add_form=None, seat_form=None, reinstate=No
         catalog_options=_datalist_options(selectors.catalog_choices()),
         reinstate=reinstate,
         cursor_params=CURSOR_PARAMS,
+        may_change=request.user.has_perm("access.change_accessgrant"),
+        expiry_form=_dialog_expiry_form(),
+        revoke_form=RevokeForm(auto_id="revoke_dialog_%s"),
     )
     return render(request, "access/tab.html", context, status=status)
 

@@ -21,3 +21,4 @@ class ActivityConfig(AppConfig):
         "activity.view_activitysettings",
     ]
     user_record_tabs = [(30, "Activity", "activity:tab")]
+    user_record_summary = "activity.selectors.record_summary"

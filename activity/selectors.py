@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from access.models import Content
 from access.selectors import accessible_contents
+from users.models import User
 from users.paging import keyset_page
 
 from .models import (
@@ -264,3 +265,35 @@ def certificate_by_code(code):
         .select_related("learner", "content")
         .first()
     )
+
+
+def record_summary(user):
+    """The record header's counts of valid certificates and awards: [(order, label, count)],
+    in one query (two subqueries)."""
+    certificates = (
+        Certificate.objects.filter(learner=user, revoked_at__isnull=True)
+        .order_by()
+        .values("learner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    awards = (
+        AwardGrant.objects.filter(learner=user)
+        .order_by()
+        .values("learner")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            summary_certificates=Coalesce(Subquery(certificates, output_field=IntegerField()), 0),
+            summary_awards=Coalesce(Subquery(awards, output_field=IntegerField()), 0),
+        )
+        .values_list("summary_certificates", "summary_awards")
+        .first()
+    ) or (0, 0)
+    return [
+        (30, "certificate" if counts[0] == 1 else "certificates", counts[0]),
+        (40, "award" if counts[1] == 1 else "awards", counts[1]),
+    ]

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from access.models import Content
 from users.record import record_context
@@ -58,7 +58,11 @@ def tab(request, user_id):
         user=subject,
         cursors={name: request.GET.get(f"{name}_cursor") for name in CURSORS},
     )
-    context.update(_actions(request, subject))
+    context.update(
+        _actions(request, subject),
+        forgive_form=ForgiveForm(auto_id="forgive_dialog_%s"),
+        revoke_form=RevokeForm(auto_id="revoke_dialog_%s"),
+    )
     return render(request, "activity/tab.html", context)
 
 
@@ -90,11 +94,22 @@ def attempt_forgive(request, user_id, attempt_id):
     return render(request, "activity/forgive.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def attempt_unforgive(request, user_id, attempt_id):
     attempt = get_object_or_404(
         Attempt.objects.select_related("assessment"), pk=attempt_id, learner_id=user_id
     )
+    if request.method == "GET":  # the confirmation as a page, for browsers without JavaScript
+        subject, context = record_context(user_id, active_tab="Activity")
+        context.update(
+            title=f"Undo the forgiveness of this attempt at {attempt.assessment.title}?",
+            consequence="The attempt counts toward the limit again; if the limit is reached, "
+            "the learner cannot try again.",
+            action=request.path,
+            cancel_url=_tab_url(user_id, "attempts"),
+            confirm_label="Undo forgiveness",
+        )
+        return render(request, "components/confirm_page.html", context)
     if attempt.forgiven_at is None:
         messages.info(
             request,

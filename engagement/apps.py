@@ -14,3 +14,4 @@ class EngagementConfig(AppConfig):
         "engagement.reset_progress",
     ]
     user_record_tabs = [(40, "Engagement", "engagement:tab")]
+    user_record_summary = "engagement.selectors.record_summary"

@@ -87,23 +87,37 @@ def _tab_context(request, subject, *, choices=None, reset_form=None, completion_
 CHART_HEIGHT, CHART_BAR = 120, 6
 
 
+CHART_LEFT = 34  # room for the count axis's labels
+
+
 def _chart(days):
-    """Bars for the server-rendered SVG: one per day, scaled to the busiest day."""
+    """Bars for the server-rendered SVG: one per day, scaled to the busiest day, with a count
+    axis (0, half, peak) and a date axis (every 15 days), values written out."""
     peak = max((day.count for day in days), default=0)
     total = sum(day.count for day in days)
     active = sum(1 for day in days if day.count)
+    usable = CHART_HEIGHT - 10
+
+    def y_of(count):
+        return CHART_HEIGHT - (round(count / peak * usable) if peak else 0)
+
     bars = []
     for index, day in enumerate(days):
-        height = round(day.count / peak * (CHART_HEIGHT - 10)) if peak else 0
+        height = round(day.count / peak * usable) if peak else 0
         bars.append(
             {
-                "x": index * CHART_BAR,
+                "x": CHART_LEFT + index * CHART_BAR,
                 "y": CHART_HEIGHT - height,
                 "height": height,
                 "day": day.day,
                 "count": day.count,
             }
         )
+    y_ticks = [{"value": value, "y": y_of(value)} for value in sorted({0, peak // 2, peak})]
+    x_ticks = [
+        {"x": CHART_LEFT + index * CHART_BAR + CHART_BAR // 2, "day": days[index].day}
+        for index in range(0, len(days), 15)
+    ]
     busiest = max(days, key=lambda day: day.count) if peak else None
     summary = (
         f"{total} action{'s' if total != 1 else ''} on {active} of the last {len(days)} days"
@@ -111,9 +125,13 @@ def _chart(days):
     )
     return {
         "bars": bars,
-        "width": CHART_BAR * len(days),
+        "left": CHART_LEFT,
+        "right": CHART_LEFT + CHART_BAR * len(days),
+        "width": CHART_LEFT + CHART_BAR * len(days) + 24,
         "height": CHART_HEIGHT,
         "bar_width": CHART_BAR - 1,
+        "y_ticks": y_ticks,
+        "x_ticks": x_ticks,
         "summary": summary,
         "first": days[0].day if days else None,
         "last": days[-1].day if days else None,

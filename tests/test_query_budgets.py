@@ -77,6 +77,8 @@ PAGES = {
     "manage/users/<int:user_id>/activity/awards/grant/": Budget(),
     "manage/users/<int:user_id>/activity/certificates/<int:certificate_id>/revoke/": Budget(),
     "manage/users/<int:user_id>/details/": Budget(),
+    "manage/users/<int:user_id>/disable/": Budget(),  # GET: the confirmation as a page
+    "manage/users/<int:user_id>/enable/": Budget(),
     "manage/users/<int:user_id>/engagement/": Budget(),
     "manage/users/<int:user_id>/impersonate/": Budget(),
     "manage/users/<int:user_id>/payments/": Budget(),
@@ -115,9 +117,7 @@ EXCLUDED = {
     "manage/users/<int:user_id>/access/seat/": POST_ONLY,
     "manage/users/<int:user_id>/activity/attempts/<int:attempt_id>/unforgive/": POST_ONLY,
     "manage/users/<int:user_id>/activity/certificates/issue/": POST_ONLY,
-    "manage/users/<int:user_id>/disable/": POST_ONLY,
     "manage/users/<int:user_id>/emails/<int:email_id>/retry/": POST_ONLY,
-    "manage/users/<int:user_id>/enable/": POST_ONLY,
     "manage/users/<int:user_id>/engagement/complete/": POST_ONLY,
     "manage/users/<int:user_id>/engagement/reset/": POST_ONLY,
     "manage/users/<int:user_id>/learner-record/": POST_ONLY,

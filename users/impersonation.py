@@ -32,7 +32,29 @@ def on_hijack_started(sender, request, hijacker, hijacked, **kwargs):
     )
     minutes = services.UserSettings.load().impersonation_minutes
     deadline = session.started_at + timezone.timedelta(minutes=minutes)
-    request.session[SESSION_KEY] = {"id": session.pk, "deadline": deadline.isoformat()}
+    request.session[SESSION_KEY] = {
+        "id": session.pk,
+        "deadline": deadline.isoformat(),
+        "reason": session.reason,
+    }
+
+
+def banner(request):
+    """Context processor: what the impersonation banner shows, from the session (no query)."""
+    if not hasattr(request, "session") or not is_impersonating(request):
+        return {}
+    state = request.session.get(SESSION_KEY) or {}
+    minutes_left = None
+    if state.get("deadline"):
+        left = datetime.fromisoformat(state["deadline"]) - timezone.now()
+        minutes_left = max(1, -(-int(left.total_seconds()) // 60))
+    return {
+        "impersonation": {
+            "reason": state.get("reason", ""),
+            "minutes_left": minutes_left,
+            "deadline": state.get("deadline", ""),
+        }
+    }
 
 
 def on_hijack_ended(sender, request, hijacker, hijacked, **kwargs):

@@ -8,10 +8,10 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from hijack.views import AcquireUserView
 
-from . import privacy, search, selectors, services
+from . import confirm, privacy, search, selectors, services
 from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
 from .models import ImpersonationSession, OutboundEmail, User, UserSettings
 from .paging import keyset_page
@@ -162,6 +162,12 @@ def details(request, user_id):
         invite_unavailable=services.invite_unavailable_reason(subject),
         invite_form=InviteForm(initial={"request_key": secrets.token_urlsafe(24)}),
         reason_form=ReasonForm(),
+        impersonate_form=ImpersonateForm(),
+        disable_confirm=confirm.disable(subject),
+        enable_confirm=confirm.enable(subject),
+        impersonate_confirm=confirm.impersonate(
+            subject, notify=panels["user_settings"].notify_impersonation
+        ),
         is_self=request.user.pk == subject.pk,
         may_impersonate=can_impersonate(actor=request.user, target=subject),
         may_change_role=can_assign_role(actor=request.user, target=subject, role="learner"),
@@ -209,8 +215,28 @@ def _already(request, user_id, *, active):
     return redirect("users:details", user_id=subject.pk)
 
 
-@require_POST
+def _confirm_state(request, user_id, *, disable):
+    """GET of Disable / Enable: the confirmation as a page (the dialog without JavaScript)."""
+    subject, context = record_context(user_id, active_tab="Details")
+    if not can_edit_user(actor=request.user, target=subject):
+        raise PermissionDenied
+    name = "disable" if disable else "enable"
+    return confirm.page(
+        request,
+        context,
+        texts=(confirm.disable if disable else confirm.enable)(subject),
+        action=reverse(f"users:{name}", kwargs={"user_id": subject.pk}),
+        cancel_url=confirm.details_url(subject),
+        confirm_label="Disable user" if disable else "Enable user",
+        form=ReasonForm(),
+        danger=disable,
+    )
+
+
+@require_http_methods(["GET", "POST"])
 def disable(request, user_id):
+    if request.method == "GET":
+        return _confirm_state(request, user_id, disable=True)
     already = _already(request, user_id, active=False)
     if already is not None:
         return already
@@ -224,8 +250,10 @@ def disable(request, user_id):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def enable(request, user_id):
+    if request.method == "GET":
+        return _confirm_state(request, user_id, disable=False)
     already = _already(request, user_id, active=True)
     if already is not None:
         return already

@@ -1,24 +1,64 @@
-// Confirmation before destructive actions: <form data-confirm="Disable this learner?">.
-// Loaded as a file (no inline script), so a strict Content-Security-Policy holds.
-document.addEventListener("submit", function (event) {
-  const form = event.target;
-  const question = form.getAttribute && form.getAttribute("data-confirm");
-  if (question && !window.confirm(question)) {
-    event.preventDefault();
-  }
-});
-// <button data-open-dialog="id"> opens <dialog id="id">; [data-close-dialog] closes it.
+// One confirmation pattern: <a data-confirm="dialog-id" href="confirmation page"> opens the modal
+// <dialog id="dialog-id"> (see templates/components/confirm_dialog.html). Without this script the
+// link opens the same confirmation as a page. A trigger may set the dialog form's action
+// (data-action), the item its words name (data-item fills "{item}") and its first field
+// (data-value). A modal dialog keeps focus inside; on closing, focus returns to the trigger.
+function openConfirm(trigger) {
+  const dialog = document.getElementById(trigger.getAttribute("data-confirm"));
+  if (!dialog || typeof dialog.showModal !== "function") return false;
+  const form = dialog.querySelector("form");
+  if (form && trigger.dataset.action) form.setAttribute("action", trigger.dataset.action);
+  const item = trigger.dataset.item || "";
+  dialog.querySelectorAll("[data-confirm-text]").forEach(function (node) {
+    node.textContent = node.getAttribute("data-confirm-text").split("{item}").join(item);
+  });
+  const first = form && form.querySelector("input:not([type=hidden]):not([type=checkbox]), select, textarea");
+  if (first && trigger.dataset.action) first.value = trigger.dataset.value || "";
+  dialog.returnFocusTo = trigger;
+  dialog.showModal();
+  const focus = first || dialog.querySelector("[data-close-dialog]");
+  if (focus) focus.focus();
+  return true;
+}
 document.addEventListener("click", function (event) {
-  const opener = event.target.closest("[data-open-dialog]");
+  const trigger = event.target.closest && event.target.closest("[data-confirm]");
+  if (trigger && openConfirm(trigger)) { event.preventDefault(); return; }
+  const opener = event.target.closest && event.target.closest("[data-open-dialog]");
   if (opener) {
     const dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
-    if (dialog) { event.preventDefault(); dialog.showModal(); }
+    if (dialog) { event.preventDefault(); dialog.returnFocusTo = opener; dialog.showModal(); }
   }
-  const closer = event.target.closest("[data-close-dialog]");
+  const closer = event.target.closest && event.target.closest("[data-close-dialog]");
   if (closer) {
     const dialog = closer.closest("dialog");
     if (dialog) { event.preventDefault(); dialog.close(); }
   }
+});
+// A link styled as a button answers the Space key as a button does.
+document.addEventListener("keydown", function (event) {
+  const link = event.target;
+  if (event.key === " " && link.matches && link.matches('a[role="button"]')) {
+    event.preventDefault();
+    link.click();
+  }
+});
+document.addEventListener("close", function (event) {
+  const dialog = event.target;
+  if (dialog.returnFocusTo && document.contains(dialog.returnFocusTo)) dialog.returnFocusTo.focus();
+}, true);
+// A form that came back with errors: focus its error summary, so it is read first.
+document.addEventListener("DOMContentLoaded", function () {
+  const summary = document.querySelector("[data-error-summary]");
+  const dialog = summary && summary.closest("dialog");
+  if (dialog && typeof dialog.showModal === "function") dialog.showModal();
+  if (summary) summary.focus();
+});
+// The error summary's links move focus to the field, not only the view.
+document.addEventListener("click", function (event) {
+  const link = event.target.closest && event.target.closest("[data-error-summary] a[href^='#']");
+  if (!link) return;
+  const field = document.getElementById(link.getAttribute("href").slice(1));
+  if (field) { event.preventDefault(); field.focus(); field.scrollIntoView({ block: "center" }); }
 });
 // The learners list: the folded bulk edit bar counts the learners ticked in the table (it
 // does not unfold by itself: the table would jump under the pointer).
@@ -41,3 +81,38 @@ document.addEventListener("click", function (event) {
     if (!menu.contains(event.target)) menu.open = false;
   });
 });
+// A form whose own fields say what to act on (a card, a subscription, the item chosen in a
+// select): <form data-confirm-submit="dialog-id" data-item="…"> asks in that dialog first;
+// its Confirm button then sends the form. ("{item}" names data-item, or the chosen option.)
+document.addEventListener("submit", function (event) {
+  const form = event.target;
+  const host = form.closest && form.closest("dialog");
+  if (host && host.pendingForm) {
+    event.preventDefault();
+    const pending = host.pendingForm;
+    host.pendingForm = null;
+    host.returnFocusTo = null;
+    host.close();
+    pending.dataset.confirmed = "1";
+    if (pending.requestSubmit) pending.requestSubmit(); else pending.submit();
+    return;
+  }
+  const id = form.getAttribute && form.getAttribute("data-confirm-submit");
+  if (!id || form.dataset.confirmed) return;
+  const dialog = document.getElementById(id);
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  event.preventDefault();
+  const select = form.querySelector("select");
+  const item = form.dataset.item || (select && select.selectedIndex >= 0 ? select.options[select.selectedIndex].text : "");
+  dialog.querySelectorAll("[data-confirm-text]").forEach(function (node) {
+    node.textContent = node.getAttribute("data-confirm-text").split("{item}").join(item);
+  });
+  dialog.pendingForm = form;
+  dialog.returnFocusTo = event.submitter || form.querySelector("button");
+  dialog.showModal();
+  const cancel = dialog.querySelector("[data-close-dialog]");
+  if (cancel) cancel.focus();
+});
+document.addEventListener("close", function (event) {
+  if (event.target.pendingForm) event.target.pendingForm = null;
+}, true);

@@ -162,7 +162,7 @@ class TestAdd:
         ContentFactory(title="Code of Conduct", slug="code-of-conduct")
         page = text(admin_client.get(tab_url(learner)))
         assert '<datalist id="access-catalog">' in page
-        assert 'value="Code of Conduct [content:code-of-conduct]"' in page
+        assert 'value="Code of Conduct (Course)"' in page and "[content:" not in page
 
     @pytest.mark.parametrize(
         ("data", "message"),
@@ -203,8 +203,21 @@ class TestGrantPage:
         grant = self.grant(learner, admin_user)
         page = text(admin_client.get(f"{tab_url(learner)}{grant.pk}/"))
         assert "Access expires on" in page and "Revoke access" in page
-        assert 'data-confirm="Revoke access to Safety?"' in page
+        assert "The learner loses access to Safety at once" in page
         assert f'value="{grant.expires_at.date().isoformat()}"' in page
+
+    def test_tab_rows_offer_change_expiry_and_revoke_in_one_dialog_each(
+        self, admin_client, admin_user, learner
+    ):
+        grant = self.grant(learner, admin_user)
+        page = text(admin_client.get(tab_url(learner)))
+        grant_url = f"{tab_url(learner)}{grant.pk}/"
+        assert page.count('data-confirm="expiry-dialog"') == 1
+        assert page.count('data-confirm="revoke-dialog"') == 1
+        assert f'data-action="{grant_url}revoke/"' in page and f'href="{grant_url}"' in page
+        assert f'data-value="{grant.expires_at.date().isoformat()}"' in page
+        assert page.count('<dialog id="revoke-dialog"') == 1
+        assert "Revoke access to {item}?" in page
 
     def test_adjust_the_date(self, admin_client, admin_user, learner):
         grant = self.grant(learner, admin_user)

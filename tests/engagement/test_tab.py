@@ -248,8 +248,9 @@ def test_the_tab_costs_the_same_queries_for_none_1_or_many_rows(admin_client):
             assert admin_client.get(url(learner)).status_code == 200
         counts.append(len(queries))
     # session, user, 2 x permissions, learner + roles, correction choices, content page,
-    # paths, recent (3: actions, certificates, access events), chart, ...
-    assert counts == [14, 14, 14]
+    # paths, recent (3: actions, certificates, access events), chart, the record header's
+    # summary (3: enrolments, completed, certificates and awards), ...
+    assert counts == [17, 17, 17]
 
 
 def test_the_content_list_pages_and_the_corrections_offer_every_item(admin_client, learner):

@@ -232,11 +232,22 @@ class TestDisableEnable:
             == 302
         )
 
-    def test_get_changes_nothing(self, admin_client):
+    def test_get_asks_for_confirmation_and_changes_nothing(self, admin_client):
         learner = LearnerFactory()
-        assert admin_client.get(url(learner, "disable")).status_code == 405
+        response = admin_client.get(url(learner, "disable"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert f"Disable {learner.email}?" in page and "signed out everywhere" in page
+        assert f'action="/manage/users/{learner.pk}/disable/"' in page
         learner.refresh_from_db()
         assert learner.is_active
+
+    def test_enable_confirmation_page(self, admin_client):
+        learner = LearnerFactory(is_active=False)
+        page = admin_client.get(url(learner, "enable")).content.decode()
+        assert f"Enable {learner.email}?" in page and "Enable user" in page
+        learner.refresh_from_db()
+        assert not learner.is_active
 
     def test_nobody_disables_themselves(self, admin_client, admin_user):
         admin_client.post(url(admin_user, "disable"))
