@@ -27,7 +27,7 @@ def impersonate(subject, *, notify):
     told = " The learner is told by e-mail." if notify else ""
     return {
         "title": f"Impersonate {subject.full_name or subject.email}?",
-        "consequence": "You are signed in as this learner and see what they see; your admin "
+        "consequence": "You will be signed in as this learner and see what they see; your admin "
         "session is set aside until you press Stop (or the time limit ends it). Everything you "
         f"change is recorded under your name.{told}",
     }

@@ -162,7 +162,7 @@ def details(request, user_id):
         invite_unavailable=services.invite_unavailable_reason(subject),
         invite_form=InviteForm(initial={"request_key": secrets.token_urlsafe(24)}),
         reason_form=ReasonForm(),
-        impersonate_form=ImpersonateForm(),
+        impersonate_form=ImpersonateForm(auto_id="impersonate_%s"),
         disable_confirm=confirm.disable(subject),
         enable_confirm=confirm.enable(subject),
         impersonate_confirm=confirm.impersonate(

@@ -47,7 +47,7 @@ def test_a_failed_form_opens_with_an_error_summary_linking_each_field(admin_clie
     page = text(response)
     assert response.status_code == 400
     assert "data-error-summary" in page and "There is a problem: nothing was saved" in page
-    assert '<a href="#id_item">Content, learning path or subscription: No single item' in page
+    assert '<li><a href="#id_item">Content, learning path or subscription</a></li>' in page
 
 
 def test_impersonation_banner_names_the_reason_and_the_minutes_left(admin_client):
