@@ -50,7 +50,7 @@ def test_admin_adds_a_sandbox_card_and_refunds_part_of_a_charge(
     )
     page.reload()
     expect(page.get_by_test_id("balance-USD")).to_have_text("49.00 USD")
-    page.get_by_role("link", name=re.compile(r"^Refund 49\.00 USD")).click()
+    page.get_by_role("button", name=re.compile(r"^Refund 49\.00 USD")).click()
     expect(page.get_by_role("heading", name="Refund a charge")).to_be_visible()
     check_a11y(page)
     page.get_by_label("Amount to refund").fill("10.00")
