@@ -74,6 +74,8 @@ PAGES = {
     ),
     "manage/users/<int:user_id>/activity/": Budget(),
     "manage/users/<int:user_id>/activity/attempts/<int:attempt_id>/forgive/": Budget(),
+    # GET: the confirmation as a page (no JavaScript)
+    "manage/users/<int:user_id>/activity/attempts/<int:attempt_id>/unforgive/": Budget(),
     "manage/users/<int:user_id>/activity/awards/grant/": Budget(),
     "manage/users/<int:user_id>/activity/certificates/<int:certificate_id>/revoke/": Budget(),
     "manage/users/<int:user_id>/details/": Budget(),
@@ -115,7 +117,6 @@ EXCLUDED = {
     "manage/users/<int:user_id>/access/<int:grant_id>/revoke/": POST_ONLY,
     "manage/users/<int:user_id>/access/add/": POST_ONLY,
     "manage/users/<int:user_id>/access/seat/": POST_ONLY,
-    "manage/users/<int:user_id>/activity/attempts/<int:attempt_id>/unforgive/": POST_ONLY,
     "manage/users/<int:user_id>/activity/certificates/issue/": POST_ONLY,
     "manage/users/<int:user_id>/emails/<int:email_id>/retry/": POST_ONLY,
     "manage/users/<int:user_id>/engagement/complete/": POST_ONLY,

@@ -168,7 +168,7 @@ def test_tab_costs_the_same_queries_with_no_row_1_or_200(admin_client):
             counts[learner.pk, query] = len(queries)
 
     assert len(set(counts.values())) == 1, counts
-    assert counts[empty.pk, ""] <= 14
+    assert counts[empty.pk, ""] <= 17  # 14, and the record header's summary line (3)
     page = response.content.decode()
     assert page.count("<tr>") == 201
     assert f"C{big.pk}-0" in page and f"C{big.pk}-1<" not in page  # certificates: even rows
