@@ -373,6 +373,15 @@ class LogRow:
         return ACTION_LABELS.get(self.action, self.action)
 
 
+def _by_impersonation(rows, filters):
+    """Rows with a real_actor: kept, left out, or alone, as the "impersonated" filter asks."""
+    if filters.impersonated == "exclude":
+        return rows.filter(real_actor__isnull=True)
+    if filters.impersonated == "only":
+        return rows.filter(real_actor__isnull=False)
+    return rows
+
+
 class _LogSource:
     """Where some of the log's actions are recorded: the app's own rows, read as LogRows.
 
@@ -420,11 +429,7 @@ class _OwnActions(_LogSource):
             rows = rows.filter(content_id=filters.content_id)
         if filters.action:
             rows = rows.filter(action=filters.action)
-        if filters.impersonated == "exclude":
-            rows = rows.filter(real_actor__isnull=True)
-        elif filters.impersonated == "only":
-            rows = rows.filter(real_actor__isnull=False)
-        return rows
+        return _by_impersonation(rows, filters)
 
     def row(self, action):
         return LogRow(
@@ -494,11 +499,7 @@ class _AccessEvents(_LogSource):
             # Access names the item in its audit event by title.
             title = Content.objects.filter(pk=filters.content_id).values_list("title", flat=True)
             rows = rows.filter(changes__content__0=title.first() or "")
-        if filters.impersonated == "exclude":
-            rows = rows.filter(real_actor__isnull=True)
-        elif filters.impersonated == "only":
-            rows = rows.filter(real_actor__isnull=False)
-        return rows
+        return _by_impersonation(rows, filters)
 
     def row(self, event):
         item = next((event.changes[k] for k in self.ITEM_KEYS if k in event.changes), None)
