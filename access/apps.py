@@ -20,3 +20,5 @@ class AccessConfig(AppConfig):
     ]
     user_record_tabs = [(20, "Access", "access:tab")]
     user_record_summary = "access.selectors.record_summary"
+    # The learners list's Panorama / sublicense filter (users/list_filters.py).
+    learner_list_filter = "access.selectors.learner_list_filter"

@@ -3,6 +3,7 @@
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from users.list_filters import Condition
 from users.paging import keyset_page
 
 from .models import (
@@ -188,3 +189,40 @@ def record_summary(user):
     """The record header's count of content open to the learner: [(order, label, count)]."""
     count = accessible_contents(user).count()
     return [(10, "enrolment" if count == 1 else "enrolments", count)]
+
+
+# A seat in the Panorama ("p") or the sublicense ("s"), as a condition on users_user u.
+SEAT_HELD = {
+    "p": "EXISTS (SELECT 1 FROM access_sublicenseseat fs WHERE fs.user_id = u.id "
+    "AND fs.panorama_id = %(f_seat)s)",
+    "s": "EXISTS (SELECT 1 FROM access_sublicenseseat fs WHERE fs.user_id = u.id "
+    "AND fs.sublicense_id = %(f_seat)s)",
+}
+
+
+class SeatFilter:
+    """The learners list's Panorama / sublicense filter (access/apps.py declares it)."""
+
+    name = "seat"
+    label = "Panorama or sublicense"
+
+    def choices(self):
+        """Grouped by Panorama: the whole Panorama, then each of its sublicenses."""
+        groups = {}
+        for sublicense in Sublicense.objects.select_related("panorama").order_by(
+            "panorama__name", "panorama_id", "-is_main", "name", "id"
+        ):
+            panorama = sublicense.panorama
+            options = groups.setdefault(
+                (panorama.name, panorama.pk), [(f"p{panorama.pk}", f"{panorama.name}: every seat")]
+            )
+            options.append((f"s{sublicense.pk}", f"{panorama.name}: {sublicense.name}"))
+        return [(name, options) for (name, _), options in groups.items()]
+
+    def condition(self, value):
+        """Learners holding a seat in that Panorama or sublicense (value "p<id>" / "s<id>")."""
+        return Condition(SEAT_HELD[value[0]], {"f_seat": int(value[1:])})
+
+
+def learner_list_filter():
+    return SeatFilter()

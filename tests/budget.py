@@ -184,9 +184,22 @@ def _learners(n, tag, now):
         )
         for i in range(2 * n)
     )
+    # 2n staff (Customer Service, a third also Admin): Users > Staff overflows a page too.
+    staff = User.objects.bulk_create(
+        User(
+            email=f"budget-{tag}-staff-{i}@example.com",
+            first_name=f"Staff {i:03d}",
+            last_name=f"Budget {tag}",
+            password="!",
+            last_login=now - timedelta(hours=i) if i % 3 else None,
+        )
+        for i in range(2 * n)
+    )
     support = Group.objects.get(name=GROUP_NAMES[Role.CUSTOMER_SERVICE])
+    admins = Group.objects.get(name=GROUP_NAMES[Role.ADMIN])
     User.groups.through.objects.bulk_create(
-        User.groups.through(user_id=user.pk, group_id=support.pk) for user in others[::3]
+        [User.groups.through(user_id=user.pk, group_id=support.pk) for user in staff]
+        + [User.groups.through(user_id=user.pk, group_id=admins.pk) for user in staff[::3]]
     )
     learner.peers = others
     return learner

@@ -105,6 +105,9 @@ PAGES = {
     ),
     "manage/users/learners/bulk/": Budget(status=302),  # GET sends back to the list
     "manage/users/learners/export.csv": Budget(queries=("", "?q=budget")),
+    "manage/users/staff/": Budget(
+        queries=("", "?role=customer_service", "?q=budget", "?sort=email")
+    ),
 }
 
 # Measured, but allowed fewer queries with large data (never more), and why.

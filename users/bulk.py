@@ -14,7 +14,7 @@ from . import audit, importing, services
 from .models import BulkJob, User
 from .roles import RANK, Role, rank_of
 from .rules import require
-from .selectors import learner_search
+from .selectors import learner_search, narrowed
 
 ACTIONS = {
     "disable": "Disable",
@@ -51,16 +51,18 @@ def parse_ids(values):
     return list(dict.fromkeys(ids))
 
 
-def matching_ids(*, query, disabled):
-    """Ids of the users the learners list shows for this search, at most COUNT_LIMIT of them."""
-    users = learner_search(User.objects.filter(is_active=not disabled), query)
+def matching_ids(*, query, disabled, conditions=()):
+    """Ids of the users the learners list shows for this search and these filters
+    (users/list_filters.py), at most COUNT_LIMIT of them."""
+    users = narrowed(User.objects.filter(is_active=not disabled), conditions)
+    users = learner_search(users, query)
     return list(users.order_by("pk").values_list("pk", flat=True)[:COUNT_LIMIT])
 
 
-def resolve_selection(*, ids, all_matching, query, disabled):
-    """The ids a bulk action will touch: the ticked rows or every match of the search."""
+def resolve_selection(*, ids, all_matching, query, disabled, conditions=()):
+    """The ids a bulk action will touch: the ticked rows or every match of the list."""
     if all_matching:
-        found = matching_ids(query=query, disabled=disabled)
+        found = matching_ids(query=query, disabled=disabled, conditions=conditions)
         if len(found) > MAX_SELECTION:
             raise SelectionError(
                 f"More than {MAX_SELECTION:,} learners match this search: narrow it down."

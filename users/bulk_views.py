@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from . import bulk, importing
+from . import bulk, importing, list_filters
 from .models import BulkJob
 from .roles import Role
 
@@ -78,23 +78,30 @@ class BulkActionForm(forms.Form):
 def _selection(post):
     """(ids, search context) the posted list form means; SelectionError if unusable."""
     query = post.get("q", "")[:200]
-    disabled = post.get("disabled") == "1"
+    filters = list_filters.ListFilterForm(post)
+    kept = filters.values()
+    disabled = kept.get("disabled") == "1"
     all_matching = post.get("all_matching") == "1"
     field = "page_user" if post.get("all_on_page") == "1" else "user"
     ids = [] if all_matching else bulk.parse_ids(post.getlist(field))
     found = bulk.resolve_selection(
-        ids=ids, all_matching=all_matching, query=query, disabled=disabled
+        ids=ids,
+        all_matching=all_matching,
+        query=query,
+        disabled=disabled,
+        conditions=filters.conditions(),
     )
     return found, {
         "query": query,
         "disabled": disabled,
+        "filters": kept,
         "all_matching": all_matching,
         "ids": ids,
     }
 
 
 def _back_to_list(post):
-    params = {"disabled": "1"} if post.get("disabled") == "1" else {}
+    params = list_filters.ListFilterForm(post).values()
     if post.get("q"):
         params["q"] = post.get("q", "")[:200]
     return redirect(f"{LEARNERS_URL}?{urlencode(params)}" if params else LEARNERS_URL)

@@ -6,15 +6,17 @@ from .importing import COLUMNS, GRANTS_COLUMN, REFERENCE_PREFIX, grant_handler
 from .models import ProfileField, ProfileValue, User
 from .roles import role_of
 from .rules import exportable_users
-from .selectors import learner_search
+from .selectors import learner_search, narrowed
 
 CHUNK = 2000
 
 
-def users_to_export(*, query="", disabled=False, actor=None):
-    """The users of the learners list (same search, active or disabled), oldest first; for an
-    actor, only those whose data they may export (the ops command has none: everyone)."""
+def users_to_export(*, query="", disabled=False, actor=None, conditions=()):
+    """The users of the learners list (same search and filters, users/list_filters.py; active
+    or disabled), oldest first; for an actor, only those whose data they may export (the ops
+    command has none: everyone)."""
     users = User.objects.filter(is_active=not disabled, learner_record_of__isnull=True)
+    users = narrowed(users, conditions)
     if actor is not None:
         users = exportable_users(users, actor=actor)
     return learner_search(users, query[:200]).order_by("id")

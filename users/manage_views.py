@@ -8,10 +8,11 @@ from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from hijack.views import AcquireUserView
 
-from . import confirm, privacy, search, selectors, services
+from . import confirm, list_filters, privacy, search, selectors, services
 from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
 from .models import ImpersonationSession, OutboundEmail, User, UserSettings
 from .paging import keyset_page
@@ -21,26 +22,85 @@ from .rules import can_assign_role, can_edit_user, can_impersonate
 
 
 def learner_list(request):
+    """Users > Learners: search, filters (users/list_filters.py), sort, keyset pages."""
+    return _user_list(request, scope=list_filters.LEARNERS)
+
+
+def staff_list(request):
+    """Users > Staff: Admins, Customer Service and operators, apart from the learners."""
+    return _user_list(request, scope=list_filters.STAFF)
+
+
+def _user_list(request, *, scope):
     query = request.GET.get("q", "")[:200]
-    disabled = request.GET.get("disabled") == "1"
+    filters = list_filters.ListFilterForm(request.GET, scope=scope)
+    kept = filters.values()
+    disabled = kept.get("disabled") == "1"
     sort = selectors.sort_for(query, request.GET.get("sort", ""))
     page = selectors.learner_page(
-        query=query, disabled=disabled, sort=sort, cursor=request.GET.get("cursor")
+        query=query,
+        disabled=disabled,
+        sort=sort,
+        cursor=request.GET.get("cursor"),
+        conditions=filters.conditions(),
     )
+    search_params = {"q": query} if query else {}
+    chosen = [
+        {
+            "label": label,
+            "value": value,
+            "remove_url": "?" + urlencode({**search_params, **_without(kept, name)}),
+        }
+        for name, label, value in filters.chosen()
+    ]
     return render(
         request,
         "users/learner_list.html",
         {
+            "scope": scope,
+            "people": "learners" if scope == list_filters.LEARNERS else "staff members",
             "query": query,
             "disabled": disabled,
             "sort": sort,
             "page": page,
             "rows": page.rows,
             "list_rows": list_rows(page.rows),
-            "count_label": _count_label(page.extra.get("count")),
-            "empty_title": f"No {'disabled' if disabled else 'active'} users match “{query}”.",
+            "count_label": _count_label(page.extra.get("count"), scope=scope),
+            "filters": filters,
+            "chosen_filters": chosen,
+            "kept": kept,
+            # The search and filters as a query string, for sort links, exports, bulk.
+            "list_params": urlencode({**search_params, **kept}),
+            "clear_url": "?"
+            + urlencode({**search_params, **({"disabled": "1"} if disabled else {})}),
+            "narrowed": bool(query or chosen),
+            "active_params": urlencode({**search_params, **_without(kept, "disabled")}),
+            "disabled_params": urlencode({**search_params, **kept, "disabled": "1"}),
+            **_empty_texts(scope, query=query, disabled=disabled, filtered=bool(chosen)),
         },
     )
+
+
+def _without(values, name):
+    return {key: value for key, value in values.items() if key != name}
+
+
+def _empty_texts(scope, *, query, disabled, filtered):
+    """What an empty list says, and what to try next."""
+    people = "learners" if scope == list_filters.LEARNERS else "staff members"
+    state = "disabled" if disabled else "active"
+    if query and filtered:
+        title = f"No {state} {people} match “{query}” with these filters."
+    elif query:
+        title = f"No {state} {people} match “{query}”."
+    elif filtered:
+        title = f"No {state} {people} match these filters."
+    else:
+        title = f"No {state} {people} here yet." if not disabled else f"No {state} {people}."
+    hint = "Check the spelling, search by part of the e-mail or name"
+    hint += ", remove a filter" if filtered else ""
+    hint += ", or look under View Active." if disabled else ", or look under View Disabled."
+    return {"empty_title": title, "empty_hint": hint}
 
 
 def list_rows(rows):
@@ -73,13 +133,18 @@ def list_rows(rows):
     return shown
 
 
-def _count_label(count):
+def _count_label(count, *, scope=list_filters.LEARNERS):
     """ "12 learners", or past the cap "1,000+ learners"; None without a search."""
     if count is None:
         return None
+    one, many = (
+        ("learner", "learners")
+        if scope == list_filters.LEARNERS
+        else ("staff member", "staff members")
+    )
     if count > search.COUNT_CAP:
-        return f"{search.COUNT_CAP:,}+ learners"
-    return f"{count:,} learner{'' if count == 1 else 's'}"
+        return f"{search.COUNT_CAP:,}+ {many}"
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def record(request, user_id):

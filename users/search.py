@@ -37,6 +37,7 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
+from . import list_filters
 from .models import NEVER_SIGNED_IN
 from .roles import GROUP_NAMES
 
@@ -68,6 +69,9 @@ VENDOR = {
     },
 }
 SEEN = "COALESCE(u.last_login, %(never)s)"
+# Every tier keeps the active (or disabled) learners the list's filters leave
+# (users/list_filters.py); {NARROW} becomes their SQL once the statement is built.
+ACTIVE = "u.is_active = %(active)s{NARROW}"
 # Each pattern is a parameter (a constant to the planner, so a prefix is an index range),
 # made from the term as the database folds it; in search_key, some part equals the term /
 # starts with it / FL or LF does / LF does.
@@ -136,7 +140,9 @@ def escape_like(text):
 def _sql(template):
     """A template with the vendor's expressions and the patterns filled in."""
     patterns = {name: f"%({name})s ESCAPE '\\'" for name in PATTERNS}
-    return template.format(**VENDOR[connection.vendor], **patterns, term="%(term)s")
+    return template.format(
+        **VENDOR[connection.vendor], **patterns, term="%(term)s", NARROW="{NARROW}"
+    )
 
 
 def folded(term):
@@ -198,10 +204,12 @@ def decode(values):
     return tier, key, pk
 
 
-def page(query, *, active, cursor=None, forward=True, size):
+def page(query, *, active, cursor=None, forward=True, size, conditions=()):
     """([Found] past `cursor` (tier, key, id) in relevance order, or before it, nearest
     first, if not `forward`; how many learners match, up to COUNT_CAP + 1): one query."""
-    sql, params = statement(query, active=active, cursor=cursor, forward=forward, size=size)
+    sql, params = statement(
+        query, active=active, cursor=cursor, forward=forward, size=size, conditions=conditions
+    )
     with connection.cursor() as db:
         db.execute(sql, params)
         fetched = db.fetchall()
@@ -212,10 +220,10 @@ def page(query, *, active, cursor=None, forward=True, size):
     return (ordered if forward else ordered[::-1]), fetched[0][0]
 
 
-def statement(query, *, active, cursor=None, forward=True, size):
+def statement(query, *, active, cursor=None, forward=True, size, conditions=()):
     """The page's statement (sql, params): the tiers past the cursor, the tiers from the
     start counted (the last one unordered), and the rows of the page with their roles."""
-    term, params = _params(query, active, cursor=cursor, size=size)
+    term, params = _params(query, active, cursor=cursor, size=size, conditions=conditions)
     page_parts, page_union = _chain(term, "", cursor, forward, "%(size)s", ordered=True)
     count_parts, count_union = _chain(term, "c_", None, True, "%(cap)s", ordered=False)
     roles = ", ".join(
@@ -230,21 +238,23 @@ def statement(query, *, active, cursor=None, forward=True, size):
         f"LEFT JOIN (SELECT h.tier, h.key, h.seen, {columns}, {roles} FROM ({page_union}) h "
         "JOIN users_user u ON u.id = h.id) p ON 1 = 1"
     )
-    return sql, params
+    return sql.replace("{NARROW}", params["narrow"]), params
 
 
-def match_count(query, *, active):
+def match_count(query, *, active, conditions=()):
     """How many learners a search finds, up to COUNT_CAP + 1 (for the sorts by a column)."""
-    term, params = _params(query, active)
+    term, params = _params(query, active, conditions=conditions)
     parts, union = _chain(term, "c_", None, True, "%(cap)s", ordered=False)
     with connection.cursor() as db:
-        db.execute(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM ({union}) c", params)
+        sql = f"WITH {', '.join(parts)} SELECT COUNT(*) FROM ({union}) c"
+        db.execute(sql.replace("{NARROW}", params["narrow"]), params)
         return db.fetchone()[0]
 
 
-def _params(query, active, *, cursor=None, size=0):
+def _params(query, active, *, cursor=None, size=0, conditions=()):
     term = normalise(query)
-    params = {"term": folded(term), "active": active}
+    narrow, narrow_params = list_filters.joined(conditions)
+    params = {"term": folded(term), "active": active, "narrow": narrow, **narrow_params}
     params.update(
         {name: like.format(escape_like(params["term"])) for name, like in PATTERNS.items()}
     )
@@ -297,7 +307,7 @@ def _beyond(tier, cursor, forward):
 def _keyed(tier, beyond, forward, left):
     key, condition = KEYED[tier]
     way = "ASC" if forward else "DESC"
-    where = f"u.is_active = %(active)s AND {condition}{beyond.replace('{ORDER}', key)}"
+    where = f"{ACTIVE} AND {condition}{beyond.replace('{ORDER}', key)}"
     if tier == 0:
         # Exact matches are few: the three equality lookups OR'd, unordered, then sorted.
         body = (
@@ -320,7 +330,7 @@ def _fragments(beyond, forward, left, *, ordered, alone=False):
     way = "DESC" if forward else "ASC"
     fragment = "{KEY} LIKE {fragment}" if alone else FRAGMENT
     order = f"ORDER BY {SEEN} {way}, u.id {way}"
-    active = f"u.is_active = %(active)s{beyond.replace('{ORDER}', SEEN)}"
+    active = f"{ACTIVE}{beyond.replace('{ORDER}', SEEN)}"
     short = f"(SELECT COUNT(*) FROM hits) < {left}"
     return _sql(
         f"walk AS NOT MATERIALIZED (SELECT u.id, {SEEN} AS seen, {{KEY}} AS key "

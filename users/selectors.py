@@ -4,7 +4,7 @@ from django.apps import apps
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 
-from . import search
+from . import list_filters, search
 from .models import (
     NEVER_SIGNED_IN,
     AuditEvent,
@@ -58,15 +58,18 @@ def sort_for(query, sort):
     return RELEVANCE if search.normalise(query) else "name"
 
 
-def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAGE_SIZE):
-    """One page of the Users > Learners list: keyset paging, no OFFSET, fixed queries.
-    A search also counts its matches up to search.COUNT_CAP + 1 (page.extra["count"])."""
+def learner_page(
+    *, query="", disabled=False, sort="name", cursor=None, size=PAGE_SIZE, conditions=()
+):
+    """One page of Users > Learners (or Staff): keyset paging, no OFFSET, fixed queries.
+    `conditions`: the list's filters (users/list_filters.py). A search also counts its
+    matches up to search.COUNT_CAP + 1 (page.extra["count"])."""
     sort = sort_for(query, sort)
-    users = User.objects.filter(is_active=not disabled).annotate(
+    users = narrowed(User.objects.filter(is_active=not disabled), conditions).annotate(
         last_seen=Coalesce("last_login", Value(NEVER_SIGNED_IN))
     )
     if sort == RELEVANCE:
-        return _relevance_page(query, cursor, size, active=not disabled)
+        return _relevance_page(query, cursor, size, active=not disabled, conditions=conditions)
     page = keyset_page(
         _list_rows(learner_search(users, query)),
         order=SORTS[sort],
@@ -75,18 +78,33 @@ def learner_page(*, query="", disabled=False, sort="name", cursor=None, size=PAG
         size=size,
     )
     if search.normalise(query):
-        page.extra["count"] = search.match_count(query, active=not disabled)
+        page.extra["count"] = search.match_count(query, active=not disabled, conditions=conditions)
+    else:
+        page.extra["count"] = users[: search.COUNT_CAP + 1].count()
     return page
 
 
-def _relevance_page(query, cursor, size, *, active):
+def narrowed(users, conditions):
+    """The users the list's filters keep."""
+    condition = list_filters.as_filter(conditions)
+    return users if condition is None else users.filter(condition)
+
+
+def _relevance_page(query, cursor, size, *, active, conditions):
     """A page in relevance order and the match count, in one query (users/search.py)."""
     decoded = decode_cursor(cursor, RELEVANCE_KINDS)
     position = search.decode(decoded[1]) if decoded else None
     if position is None:
         decoded = None
     forward = decoded is None or decoded[0] == "after"
-    rows, count = search.page(query, active=active, cursor=position, forward=forward, size=size + 1)
+    rows, count = search.page(
+        query,
+        active=active,
+        cursor=position,
+        forward=forward,
+        size=size + 1,
+        conditions=conditions,
+    )
     page = page_of(rows, order=RELEVANCE_ORDER, forward=forward, decoded=decoded, size=size)
     page.extra["count"] = count
     return page

@@ -16,6 +16,7 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.ResetPasswordView.as_view(), name="reset_password"),
     path("reset/done/", views.ResetPasswordDoneView.as_view(), name="reset_password_done"),
     path("manage/users/learners/", manage_views.learner_list, name="learners"),
+    path("manage/users/staff/", manage_views.staff_list, name="staff"),
     path("manage/users/learners/export.csv", export_views.learners_csv, name="learners_export"),
     path("manage/users/import/", import_views.upload, name="import"),
     path("manage/users/<int:user_id>/", manage_views.record, name="record"),

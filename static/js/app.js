@@ -60,15 +60,15 @@ document.addEventListener("click", function (event) {
   const field = document.getElementById(link.getAttribute("href").slice(1));
   if (field) { event.preventDefault(); field.focus(); field.scrollIntoView({ block: "center" }); }
 });
-// The learners list: the folded bulk edit bar counts the learners ticked in the table (it
-// does not unfold by itself: the table would jump under the pointer).
+// The learners list: the bulk actions bar counts the learners ticked in the table.
 document.addEventListener("change", function (event) {
   const box = event.target;
   if (!box.matches || !box.matches('input[type="checkbox"][name="user"]')) return;
   const count = box.form && box.form.querySelector("[data-bulk-bar] [data-selected-count]");
   if (!count) return;
   const ticked = box.form.querySelectorAll('input[type="checkbox"][name="user"]:checked').length;
-  count.textContent = ticked ? "(" + ticked + " selected)" : "";
+  count.textContent = ticked ? ticked + (ticked === 1 ? " learner" : " learners") + " selected"
+    : "No learners selected";
 });
 // The header's folded menu (<details class="site-menu">): Escape or a click elsewhere folds it.
 document.addEventListener("keydown", function (event) {

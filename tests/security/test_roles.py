@@ -103,12 +103,21 @@ def test_the_learners_csv_holds_only_whom_the_role_may_export(client):
     learner, colleague, admin = LearnerFactory(), SupportFactory(), AdminFactory()
     support = SupportFactory()
     client.force_login(support)
-    csv = b"".join(client.get("/manage/users/learners/export.csv").streaming_content).decode()
-    assert learner.email in csv and support.email in csv
+    learners = "/manage/users/learners/export.csv"
+    staff = "/manage/users/learners/export.csv?scope=staff"
+    csv = b"".join(client.get(learners).streaming_content).decode()
+    assert learner.email in csv
+    assert not any(user.email in csv for user in (colleague, admin, support))
+    csv = b"".join(client.get(staff).streaming_content).decode()
+    assert support.email in csv and learner.email not in csv
     assert colleague.email not in csv and admin.email not in csv
     client.force_login(admin)
-    csv = b"".join(client.get("/manage/users/learners/export.csv").streaming_content).decode()
-    assert all(user.email in csv for user in (learner, colleague, admin, support))
+    csv = b"".join(client.get(learners).streaming_content).decode()
+    assert learner.email in csv
+    assert not any(user.email in csv for user in (colleague, admin, support))
+    csv = b"".join(client.get(staff).streaming_content).decode()
+    assert all(user.email in csv for user in (colleague, admin, support))
+    assert learner.email not in csv
 
 
 def ready_export(learner, settings, tmp_path):

@@ -38,7 +38,7 @@ def test_the_list_offers_checkboxes_and_the_action_bar(admin_client):
     LearnerFactory(first_name="Ada", last_name="Lovelace")
     page = admin_client.get(LIST).content.decode()
     assert 'name="user"' in page and "Select Ada Lovelace" in page
-    assert "Select all on this page" in page and "matching the list" in page
+    assert "Select all on this page" in page and "active learners on the list" in page
     assert f'action="{CONFIRM}"' in page
     for kept in ("Export CSV", "View Disabled", "Search by e-mail or name", "Last sign-in"):
         assert kept in page

@@ -1,0 +1,210 @@
+"""The filters of Users > Learners and Users > Staff, read from the query string.
+
+Each filter is a condition on `users_user u` in SQL with named parameters, so the search
+statement (users/search.py) and the lists sorted by a column (the ORM) apply the very same
+condition. A tab app may add one filter through its AppConfig's `learner_list_filter`
+(access: Panorama or sublicense seat), as it adds its tab.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.apps import apps
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+from django.utils import formats, timezone
+from django.utils.module_loading import import_string
+
+from .roles import GROUP_NAMES, Role
+
+LEARNERS, STAFF = "learners", "staff"
+STAFF_ROLES = [
+    (Role.ADMIN.value, Role.ADMIN.label),
+    (Role.CUSTOMER_SERVICE.value, "Customer Service"),
+]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """SQL on `users_user u` (parameters as %(name)s) and its parameters."""
+
+    sql: str
+    params: dict = field(default_factory=dict)
+
+
+def _in_group(name):
+    return (
+        "EXISTS (SELECT 1 FROM users_user_groups fm JOIN auth_group fg ON fg.id = fm.group_id "
+        f"WHERE fm.user_id = u.id AND fg.name = %({name})s)"
+    )
+
+
+GROUPS = {f"f_group_{role.value}": group for role, group in GROUP_NAMES.items()}
+ANY_STAFF_GROUP = " OR ".join(_in_group(name) for name in GROUPS)
+SCOPES = {
+    LEARNERS: Condition(f"NOT u.is_superuser AND NOT ({ANY_STAFF_GROUP})", GROUPS),
+    STAFF: Condition(f"(u.is_superuser OR {ANY_STAFF_GROUP})", GROUPS),
+}
+ROLES = {
+    Role.ADMIN.value: Condition(_in_group("f_group_admin"), GROUPS),
+    Role.CUSTOMER_SERVICE.value: Condition(
+        f"{_in_group('f_group_customer_service')} AND NOT {_in_group('f_group_admin')}", GROUPS
+    ),
+}
+
+
+def seat_filter():
+    """The tab apps' extra filter (at most one: a Panorama or sublicense seat), or None."""
+    for config in apps.get_app_configs():
+        path = getattr(config, "learner_list_filter", None)
+        if path:
+            return import_string(path)()
+    return None
+
+
+class ListFilterForm(forms.Form):
+    """The filters as the query string carries them; an invalid one is reported next to its
+    field and left out (the list stays as the valid ones make it)."""
+
+    disabled = forms.ChoiceField(
+        label="Status",
+        choices=[("", "Active"), ("1", "Disabled")],
+        required=False,
+    )
+    role = forms.ChoiceField(
+        label="Role", choices=[("", "Any staff role"), *STAFF_ROLES], required=False
+    )
+    signed_in_from = forms.DateField(
+        label="Last sign-in from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    signed_in_to = forms.DateField(
+        label="Last sign-in to",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    never_signed_in = forms.BooleanField(label="Never signed in", required=False)
+
+    def __init__(self, data, *, scope=LEARNERS):
+        super().__init__(data)
+        self.scope = scope
+        if scope != STAFF:
+            del self.fields["role"]
+        self.extra = seat_filter() if scope == LEARNERS else None
+        if self.extra is not None:
+            self.fields[self.extra.name] = forms.ChoiceField(
+                label=self.extra.label,
+                choices=[("", "Any"), *self.extra.choices()],
+                required=False,
+            )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("signed_in_from"), data.get("signed_in_to")
+        if start and end and start > end:
+            self.add_error("signed_in_to", "Choose a day on or after the “from” day.")
+        if data.get("never_signed_in") and (start or end):
+            self.add_error(
+                "never_signed_in",
+                "A learner who never signed in has no last sign-in date: "
+                "clear the dates or this box.",
+            )
+        return data
+
+    def values(self):
+        """{name: value} of the filters that hold, for links that keep them."""
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        kept = {}
+        for name in self.fields:
+            if name in self.errors or not cleaned.get(name):
+                continue
+            value = cleaned[name]
+            kept[name] = "1" if value is True else str(value)
+        return kept
+
+    @property
+    def disabled_only(self):
+        return self.values().get("disabled") == "1"
+
+    def conditions(self):
+        """[Condition] of the scope and every valid filter, active or disabled aside."""
+        values = self.values()
+        found = [SCOPES[self.scope]]
+        if values.get("role"):
+            found.append(ROLES[values["role"]])
+        zone = timezone.get_current_timezone()
+        if "signed_in_from" in values:
+            start = datetime.combine(self.cleaned_data["signed_in_from"], time.min, zone)
+            found.append(Condition("u.last_login >= %(f_seen_from)s", {"f_seen_from": start}))
+        if "signed_in_to" in values:
+            day_after = self.cleaned_data["signed_in_to"] + timedelta(days=1)
+            end = datetime.combine(day_after, time.min, zone)
+            found.append(Condition("u.last_login < %(f_seen_to)s", {"f_seen_to": end}))
+        if "never_signed_in" in values:
+            found.append(Condition("u.last_login IS NULL"))
+        if self.extra is not None and values.get(self.extra.name):
+            found.append(self.extra.condition(values[self.extra.name]))
+        return found
+
+    def chosen(self):
+        """[(name, label, shown value)] of the filters that narrow the list (status aside)."""
+        shown = []
+        for name, value in self.values().items():
+            if name == "disabled":
+                continue
+            label = self.fields[name].label
+            if name == "never_signed_in":
+                value = "yes"
+            elif isinstance(self.fields[name], forms.ChoiceField):
+                value = _choice_label(self.fields[name].choices, value)
+            else:
+                value = formats.date_format(self.cleaned_data[name], "j M Y")
+            shown.append((name, label, value))
+        return shown
+
+
+def _choice_label(choices, value):
+    for key, label in choices:
+        if isinstance(label, (list, tuple)):
+            found = _choice_label(label, value)
+            if found is not None:
+                return found
+        elif str(key) == value:
+            return str(label)
+    return None
+
+
+def joined(conditions):
+    """(" AND ..." sql, params) of several conditions, for the search statement."""
+    params = {}
+    for condition in conditions:
+        params.update(condition.params)
+    sql = "".join(f" AND {condition.sql}" for condition in conditions)
+    return sql, {name: _adapt(value) for name, value in params.items()}
+
+
+def as_filter(conditions):
+    """One expression for QuerySet.filter() on users_user holding every condition."""
+    sql, params = joined(conditions)
+    if not sql:
+        return None
+    values = []
+
+    def positional(match):
+        values.append(params[match.group(1)])
+        return "%s"
+
+    sql = re.sub(r"%\((\w+)\)s", positional, sql[len(" AND ") :])
+    table = connection.ops.quote_name("users_user")
+    return RawSQL(re.sub(r"\bu\.", f"{table}.", sql), values, output_field=BooleanField())
+
+
+def _adapt(value):
+    if isinstance(value, datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
