@@ -46,6 +46,22 @@ document.addEventListener("close", function (event) {
   const dialog = event.target;
   if (dialog.returnFocusTo && document.contains(dialog.returnFocusTo)) dialog.returnFocusTo.focus();
 }, true);
+// Tab and Shift+Tab stay inside an open dialog: past its last control to its first, and back
+// (Chromium's own modal lets focus leave for the page's end and the browser's toolbar).
+document.addEventListener("keydown", function (event) {
+  const dialog = event.key === "Tab" && document.querySelector("dialog[open]");
+  if (!dialog) return;
+  const controls = Array.prototype.filter.call(
+    dialog.querySelectorAll('a[href], button, input:not([type="hidden"]), select, textarea, summary, [tabindex]'),
+    function (el) { return el.tabIndex >= 0 && !el.disabled && el.getClientRects().length > 0; }
+  );
+  if (!controls.length) return;
+  const edge = event.shiftKey ? controls[0] : controls[controls.length - 1];
+  if (document.activeElement === edge || !dialog.contains(document.activeElement)) {
+    event.preventDefault();
+    (event.shiftKey ? controls[controls.length - 1] : controls[0]).focus();
+  }
+});
 // A form that came back with errors: focus its error summary, so it is read first.
 document.addEventListener("DOMContentLoaded", function () {
   const summary = document.querySelector("[data-error-summary]");
@@ -70,17 +86,22 @@ document.addEventListener("change", function (event) {
   count.textContent = ticked ? ticked + (ticked === 1 ? " learner" : " learners") + " selected"
     : "No learners selected";
 });
-// The header's folded menu (<details class="site-menu">): Escape or a click elsewhere folds it.
+// The header's folded menu (<details class="site-menu">) and its Users dropdown open over the
+// page: Escape, a click elsewhere or focus moving elsewhere (Tab past their last link) folds
+// them, so they never cover the control that has focus.
+const OPEN_MENUS = ".site-menu[open], details.dropdown[open]";
 document.addEventListener("keydown", function (event) {
   if (event.key !== "Escape") return;
-  const menu = document.activeElement && document.activeElement.closest(".site-menu[open]");
+  const menu = document.activeElement && document.activeElement.closest(OPEN_MENUS);
   if (menu) { menu.open = false; menu.querySelector("summary").focus(); }
 });
-document.addEventListener("click", function (event) {
-  document.querySelectorAll(".site-menu[open]").forEach(function (menu) {
-    if (!menu.contains(event.target)) menu.open = false;
+function foldMenusOutside(target) {
+  document.querySelectorAll(OPEN_MENUS).forEach(function (menu) {
+    if (!menu.contains(target)) menu.open = false;
   });
-});
+}
+document.addEventListener("click", function (event) { foldMenusOutside(event.target); });
+document.addEventListener("focusin", function (event) { foldMenusOutside(event.target); });
 // A form whose own fields say what to act on (a card, a subscription, the item chosen in a
 // select): <form data-confirm-submit="dialog-id" data-item="…"> asks in that dialog first;
 // its Confirm button then sends the form. ("{item}" names data-item, or the chosen option.)
