@@ -1,13 +1,18 @@
 import re
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from engagement import services
-from tests.engagement.factories import ContentFactory, grant
+from tests.engagement.factories import ContentActionFactory, ContentFactory, grant
 from tests.factories import PASSWORD, AdminFactory, LearnerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".ci" / "screenshots"
 
 
 def test_from_the_engagement_tab_open_the_log_filtered_to_the_learner(
@@ -48,3 +53,60 @@ def test_from_the_engagement_tab_open_the_log_filtered_to_the_learner(
     expect(table.get_by_role("row")).to_have_count(2)
     check_a11y(page)
     page.screenshot(path="/tmp/engagement_log.png", full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_chart_fits_the_screen_opens_as_a_table_and_prints(
+    page, live_server, sign_in, check_a11y, width
+):
+    admin = AdminFactory()
+    learner = LearnerFactory(first_name="Grace", last_name="Hopper")
+    course = ContentFactory(title="Compilers 101")
+    now = timezone.now()
+    for days_ago, count in {0: 2, 3: 1, 10: 5}.items():
+        for _ in range(count):
+            ContentActionFactory(
+                learner=learner, content=course, occurred_at=now - timedelta(days=days_ago)
+            )
+    busiest = timezone.localdate() - timedelta(days=10)
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, admin.email, PASSWORD)
+    page.goto(f"{live_server.url}/manage/users/{learner.pk}/engagement/")
+
+    chart = page.get_by_role(
+        "img", name=re.compile(r"Actions per day from .*8 actions on 3 of the last 90 days")
+    )
+    expect(chart).to_be_visible()
+    expect(chart).to_have_accessible_name(re.compile(f"Busiest day: {busiest:%Y-%m-%d}"))
+    box = chart.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+
+    # The numbers behind the bars, one keypress away.
+    table = page.get_by_role("table", name=re.compile("Actions per day"))
+    expect(table).to_be_hidden()
+    page.get_by_text("Show the values as a table").focus()
+    page.keyboard.press("Enter")
+    expect(table).to_be_visible()
+    expect(table.get_by_role("row")).to_have_count(5)  # heading, three days, total
+    expect(table.get_by_role("row", name=f"{busiest:%Y-%m-%d}")).to_contain_text("5")
+    expect(table.get_by_role("row", name="Total, 90 days")).to_contain_text("8")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    check_a11y(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"engagement-chart-{width}.png"), full_page=True)
+
+    # On paper: no navigation or buttons, the chart and its table (even with the table closed).
+    page.keyboard.press("Enter")
+    expect(table).to_be_hidden()
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="User record")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_be_hidden()
+    expect(page.get_by_role("heading", name="Correct progress")).to_be_hidden()
+    expect(page.get_by_role("button")).to_have_count(0)
+    expect(page.get_by_text("Show the values as a table")).to_be_hidden()
+    expect(chart).to_be_visible()
+    expect(table).to_be_visible()
+    expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / f"engagement-chart-{width}-print.png"), full_page=True)

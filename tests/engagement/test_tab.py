@@ -109,8 +109,8 @@ def test_the_chart_counts_actions_per_day_and_describes_itself(admin_client, lea
     assert len(days) == 90 and sum(day.count for day in days) == 3
     assert days[-1].count == 2
     page = admin_client.get(url(learner)).content.decode()
-    assert 'role="img"' in page and 'aria-labelledby="activity-chart-title"' in page
-    assert "3 actions on 2 of the last 90 days" in page
+    assert 'role="img"' in page and 'aria-labelledby="activity-chart-title' in page
+    assert "<strong>3 actions</strong> on 2 of the last 90 days" in page
     assert page.count('<rect class="bar"') == 2
 
 
