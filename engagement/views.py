@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from access.models import Content
 from access.selectors import has_access
+from users import confirm
 from users.record import record_context
-from users.rules import can_edit_user, withheld_from_export
+from users.rules import can_edit_user, require_can_edit, withheld_from_export
 
 from . import selectors, services
 from .forms import (
@@ -81,6 +82,7 @@ def _tab_context(request, subject, *, choices=None, reset_form=None, completion_
         "resettable": resettable,
         "completable": completable,
         "today": timezone.localdate(),
+        "reset_confirm": RESET,
     }
 
 
@@ -183,13 +185,33 @@ def tab(request, user_id):
     return render(request, "engagement/tab.html", context)
 
 
-def _correction(request, user_id, *, form_class, prefix, run, done):
+RESET = {
+    "title": "Reset progress in {item}?",
+    "consequence": "The item goes back to not started for this learner. Its history stays in "
+    "the log.",
+}
+
+
+def _correction(request, user_id, *, form_class, prefix, run, done, ask=None):
+    """One correction of progress; `ask` (a permission) first asks for confirmation."""
     subject, context = record_context(user_id, active_tab="Engagement")
     resettable, completable = selectors.correction_choices(subject)
     choices = resettable if prefix == "reset" else completable
     form = form_class(request.POST, contents=choices, prefix=prefix)
     if form.is_valid():
         try:
+            if ask and not confirm.is_confirmed(request):
+                require_can_edit(actor=request.user, target=subject, permission=ask)
+                return confirm.page(
+                    request,
+                    context,
+                    texts=confirm.item_texts(RESET, form.cleaned_data["content"].title),
+                    action=request.path,
+                    cancel_url=reverse("engagement:tab", kwargs={"user_id": subject.pk}),
+                    confirm_label="Reset progress",
+                    form=form,
+                    danger=True,
+                )
             run(subject, form.cleaned_data)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
@@ -218,6 +240,7 @@ def progress_reset(request, user_id):
             learner=subject, content=data["content"], actor=request.user, reason=data["reason"]
         ),
         done=lambda data: f"Progress in “{data['content'].title}” is reset to not started.",
+        ask="engagement.reset_progress",
     )
 
 

@@ -84,14 +84,15 @@ class RefundForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
-    confirm = forms.BooleanField(
-        label="I confirm this refund goes back to the learner's card", required=True
-    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, charge, **kwargs):
+        """`charge` None: the Payments tab's one refund dialog, which serves every charge."""
         self.charge = charge
         super().__init__(*args, **kwargs)
+        if charge is None:
+            self.fields["amount"].help_text = "In the charge's currency; at most what is left."
+            return
         places = exponent(charge.currency)
         self.fields["amount"].help_text = (
             f"In {charge.currency}, up to {places} decimals."

@@ -26,6 +26,12 @@ def to_minor(amount, currency):
     return int(scaled)
 
 
+def to_major(amount_minor, currency):
+    """An int in minor units as the plain number a form field takes: 4900 USD -> '49.00'."""
+    places = exponent(currency)
+    return f"{Decimal(amount_minor).scaleb(-places):.{places}f}"
+
+
 def format_money(amount_minor, currency):
     """'49.00 USD'."""
     places = exponent(currency)

@@ -6,17 +6,38 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
+from users import confirm
 from users.record import record_context
+from users.rules import require_can_edit
 
 from . import selectors, services
 from .forms import CancelSubscriptionForm, CardForm, RefundForm
 from .gateways import PaymentError
 from .models import Card, Subscription
+from .money import to_major
 
 TAB = "Payments"
+
+# What each confirmation says: the tab's dialogs name "{item}" per row, the no-JavaScript pages
+# the one item.
+REMOVE_CARD = {
+    "title": "Remove {item}?",
+    "consequence": "The card is deleted from the payment service; renewals and purchases need "
+    "another card on file.",
+}
+CANCEL_SUBSCRIPTION = {
+    "title": "Cancel {item} now?",
+    "consequence": "The subscription ends at once and the learner loses the content it opened.",
+}
+REFUND = {
+    "title": "Refund the {item} charge?",
+    "consequence": "The amount goes back to the learner's card through the payment service; a "
+    "refund cannot be taken back.",
+}
 
 
 def _require(request, permission):
@@ -72,6 +93,10 @@ def tab(request, user_id):
             "totals": selectors.totals(subject),
             "can_refund": request.user.has_perm("payments.refund_transaction"),
             "can_edit_cards": request.user.has_perm("payments.change_card"),
+            "remove_card_confirm": REMOVE_CARD,
+            "cancel_subscription_confirm": CANCEL_SUBSCRIPTION,
+            "refund_confirm": REFUND,
+            "refund_dialog_form": RefundForm(charge=None),
         }
     )
     status = 400 if card_form.is_bound else 200
@@ -90,9 +115,38 @@ def card_make_default(request, user_id, card_id):
     return redirect("payments:tab", user_id=user_id)
 
 
+def _tab_url(user_id):
+    return reverse("payments:tab", kwargs={"user_id": user_id})
+
+
+def _ask(request, subject, *, texts, item, action, confirm_label, form=None):
+    """The question of a dialog as a page, for a form sent from a browser without JavaScript."""
+    _, context = record_context(subject.pk, active_tab=TAB)
+    return confirm.page(
+        request,
+        context,
+        texts=confirm.item_texts(texts, item),
+        action=action,
+        cancel_url=_tab_url(subject.pk),
+        confirm_label=confirm_label,
+        form=form,
+        danger=True,
+    )
+
+
 @require_POST
 def card_remove(request, user_id, card_id):
-    card = get_object_or_404(Card, pk=card_id, learner_id=user_id)
+    card = get_object_or_404(Card.objects.select_related("learner"), pk=card_id, learner_id=user_id)
+    if not confirm.is_confirmed(request):
+        require_can_edit(actor=request.user, target=card.learner, permission="payments.delete_card")
+        return _ask(
+            request,
+            card.learner,
+            texts=REMOVE_CARD,
+            item=str(card),
+            action=request.path,
+            confirm_label="Remove card",
+        )
     services.card_remove(card=card, actor=request.user)
     messages.success(request, f"{card} removed.")
     return redirect("payments:tab", user_id=user_id)
@@ -100,23 +154,41 @@ def card_remove(request, user_id, card_id):
 
 @require_POST
 def subscription_cancel(request, user_id, subscription_id):
-    subscription = get_object_or_404(Subscription, pk=subscription_id, learner_id=user_id)
+    subscription = get_object_or_404(
+        Subscription.objects.select_related("learner", "plan"),
+        pk=subscription_id,
+        learner_id=user_id,
+    )
     form = CancelSubscriptionForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
         return redirect("payments:tab", user_id=user_id)
-    was_current = subscription.is_current
-    subscription = services.subscription_cancel(
-        subscription=subscription, actor=request.user, reason=form.cleaned_data["reason"]
-    )
-    if was_current:
-        messages.success(request, f"{subscription.plan} cancelled; its access has ended.")
-    else:
+    if not subscription.is_current:
         messages.info(
             request,
             f"{subscription.plan} had already ended ({subscription.get_status_display()}). "
             "Nothing changed.",
         )
+        return redirect("payments:tab", user_id=user_id)
+    if not confirm.is_confirmed(request):
+        require_can_edit(
+            actor=request.user,
+            target=subscription.learner,
+            permission="payments.change_subscription",
+        )
+        return _ask(
+            request,
+            subscription.learner,
+            texts=CANCEL_SUBSCRIPTION,
+            item=str(subscription.plan),
+            action=request.path,
+            confirm_label="Cancel subscription",
+            form=form,
+        )
+    subscription = services.subscription_cancel(
+        subscription=subscription, actor=request.user, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, f"{subscription.plan} cancelled; its access has ended.")
     return redirect("payments:tab", user_id=user_id)
 
 
@@ -149,6 +221,11 @@ def refund(request, user_id, transaction_id):
                 messages.success(request, "Refund sent to the learner's card.")
                 return redirect("payments:tab", user_id=subject.pk)
     else:
-        form = RefundForm(charge=charge, initial={"idempotency_key": str(uuid.uuid4())})
-    context.update({"charge": charge, "form": form})
+        initial = {
+            "amount": to_major(charge.refundable_minor, charge.currency),
+            "idempotency_key": str(uuid.uuid4()),
+        }
+        form = RefundForm(charge=charge, initial=initial)
+    texts = confirm.item_texts(REFUND, charge.amount_display)
+    context.update({"charge": charge, "form": form, **texts})
     return render(request, "payments/refund.html", context, status=400 if form.is_bound else 200)

@@ -33,6 +33,28 @@ def impersonate(subject, *, notify):
     }
 
 
+def erasure_cancel():
+    return {
+        "title": "Cancel the scheduled erasure?",
+        "consequence": "The learner's personal data is kept and the erasure will not happen; it "
+        "can be scheduled again.",
+    }
+
+
+# A form that asks in a dialog first (data-confirm-submit) sends this field once confirmed; a
+# POST without it, from a browser without JavaScript, gets the confirmation as a page instead.
+CONFIRMED = "confirmed"
+
+
+def is_confirmed(request):
+    return request.POST.get(CONFIRMED) == "1"
+
+
+def item_texts(texts, item):
+    """A dialog's texts, which name "{item}" for each row, made concrete for one item's page."""
+    return {key: text.replace("{item}", item) for key, text in texts.items()}
+
+
 def page(request, context, *, texts, action, cancel_url, confirm_label, form=None, danger=False):
     """The confirmation as a page of the record, for browsers without JavaScript."""
     context.update(

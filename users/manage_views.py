@@ -230,6 +230,7 @@ def details(request, user_id):
         impersonate_form=ImpersonateForm(auto_id="impersonate_%s"),
         disable_confirm=confirm.disable(subject),
         enable_confirm=confirm.enable(subject),
+        erasure_cancel_confirm=confirm.erasure_cancel(),
         impersonate_confirm=confirm.impersonate(
             subject, notify=panels["user_settings"].notify_impersonation
         ),

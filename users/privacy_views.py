@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import privacy
+from . import confirm, privacy
 from .models import User
 from .record import record_context
 from .rules import can_edit_user
@@ -68,6 +68,7 @@ def erase(request, user_id):
         "erasure_request": privacy.open_request(subject),
         "erasable": privacy.is_erasable(subject),
         "window_days": privacy.CANCEL_WINDOW.days,
+        "erasure_cancel_confirm": confirm.erasure_cancel(),
     }
     return render(request, "users/privacy_erase.html", context)
 
@@ -79,7 +80,17 @@ def erase_cancel(request, user_id):
     _require_may_erase(request.user, subject)
     scheduled = privacy.open_request(subject)
     if scheduled is None:
-        messages.info(request, "No erasure is scheduled for this learner.")
+        messages.info(request, "No erasure is scheduled for this learner. Nothing changed.")
+    elif not confirm.is_confirmed(request):
+        _, context = record_context(subject.pk, active_tab="Details")
+        return confirm.page(
+            request,
+            context,
+            texts=confirm.erasure_cancel(),
+            action=request.path,
+            cancel_url=confirm.details_url(subject),
+            confirm_label="Cancel erasure",
+        )
     else:
         privacy.erasure_cancel(request=scheduled, actor=request.user)
         messages.success(request, "Erasure cancelled: nothing was erased.")

@@ -7,7 +7,15 @@ function openConfirm(trigger) {
   const dialog = document.getElementById(trigger.getAttribute("data-confirm"));
   if (!dialog || typeof dialog.showModal !== "function") return false;
   const form = dialog.querySelector("form");
-  if (form && trigger.dataset.action) form.setAttribute("action", trigger.dataset.action);
+  if (form && trigger.dataset.action) {
+    form.reset(); // one dialog serves many rows: nothing typed for one row carries to the next
+    form.setAttribute("action", trigger.dataset.action);
+  }
+  // A payment action sent twice (a double click, a resend) is made once: a new key per opening.
+  const key = form && form.querySelector('input[name="idempotency_key"]');
+  if (key && window.crypto && typeof window.crypto.randomUUID === "function") {
+    key.value = window.crypto.randomUUID();
+  }
   const item = trigger.dataset.item || "";
   dialog.querySelectorAll("[data-confirm-text]").forEach(function (node) {
     node.textContent = node.getAttribute("data-confirm-text").split("{item}").join(item);
@@ -104,7 +112,8 @@ document.addEventListener("click", function (event) { foldMenusOutside(event.tar
 document.addEventListener("focusin", function (event) { foldMenusOutside(event.target); });
 // A form whose own fields say what to act on (a card, a subscription, the item chosen in a
 // select): <form data-confirm-submit="dialog-id" data-item="…"> asks in that dialog first;
-// its Confirm button then sends the form. ("{item}" names data-item, or the chosen option.)
+// its Confirm button then sends the form with confirmed=1. ("{item}" names data-item, or the
+// chosen option.) Without this script the server answers the bare form with a confirmation page.
 document.addEventListener("submit", function (event) {
   const form = event.target;
   const host = form.closest && form.closest("dialog");
@@ -115,6 +124,14 @@ document.addEventListener("submit", function (event) {
     host.returnFocusTo = null;
     host.close();
     pending.dataset.confirmed = "1";
+    // Tells the server the question was asked here (else it asks on a page of its own).
+    if (!pending.querySelector('input[name="confirmed"]')) {
+      const field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "confirmed";
+      field.value = "1";
+      pending.appendChild(field);
+    }
     if (pending.requestSubmit) pending.requestSubmit(); else pending.submit();
     return;
   }

@@ -110,3 +110,33 @@ def test_the_chart_fits_the_screen_opens_as_a_table_and_prints(
     expect(table).to_be_visible()
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / f"engagement-chart-{width}-print.png"), full_page=True)
+
+
+def test_reset_progress_asks_in_a_dialog_naming_the_item(page, live_server, sign_in, check_a11y):
+    from engagement.models import Progress
+
+    admin = AdminFactory()
+    learner = LearnerFactory(first_name="Grace", last_name="Hopper")
+    course = ContentFactory(title="Compilers 101")
+    grant(learner, course)
+    services.content_open(learner=learner, content=course)
+    sign_in(page, admin.email, PASSWORD)
+    page.goto(f"{live_server.url}/manage/users/{learner.pk}/engagement/")
+    reset = page.get_by_role("article").filter(
+        has=page.get_by_role("heading", name="Reset progress")
+    )
+    reset.get_by_label("Content").select_option(label="Compilers 101")
+    reset.get_by_label("Reason").fill("Asked to retake")
+    reset.get_by_role("button", name="Reset progress").click()
+    dialog = page.get_by_role("dialog", name="Reset progress in Compilers 101?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    check_a11y(page)
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert Progress.objects.get(learner=learner, content=course).status == "in_progress"
+
+    reset.get_by_role("button", name="Reset progress").click()
+    dialog.get_by_role("button", name="Reset progress").click()
+    expect(page.get_by_text("Progress in “Compilers 101” is reset to not started.")).to_be_visible()
+    assert Progress.objects.get(learner=learner, content=course).status == "not_started"

@@ -119,11 +119,16 @@ def test_a_reset_from_the_tab_keeps_the_history(admin_client, admin_user, learne
     grant(learner, content)
     services.content_open(learner=learner, content=content)
     services.content_complete(learner=learner, content=content)
-    response = admin_client.post(
-        url(learner) + "reset/",
-        {"reset-content": content.pk, "reset-reason": "Asked to retake"},
-        follow=True,
-    )
+    data = {"reset-content": content.pk, "reset-reason": "Asked to retake"}
+    # Sent from a browser without JavaScript (no dialog asked): the question comes as a page,
+    # carrying what was chosen, and nothing is reset yet.
+    asked = admin_client.post(url(learner) + "reset/", data)
+    assert asked.status_code == 200
+    question = asked.content.decode()
+    assert "Reset progress in Delta?" in question and "Its history stays in the log" in question
+    assert 'name="confirmed" value="1"' in question and "Asked to retake" in question
+    assert Progress.objects.get(learner=learner, content=content).status == "completed"
+    response = admin_client.post(url(learner) + "reset/", data | {"confirmed": "1"}, follow=True)
     assert "is reset to not started" in response.content.decode()
     assert f"Staff: {admin_user.email}" in response.content.decode()
     assert Progress.objects.get(learner=learner, content=content).status == "not_started"
@@ -286,7 +291,7 @@ def test_a_reset_offered_on_any_page_is_applied(admin_client, learner):
     ProgressFactory(learner=learner, content=items[54])
     response = admin_client.post(
         url(learner) + "reset/",
-        {"reset-content": items[54].pk, "reset-reason": "Asked to retake"},
+        {"reset-content": items[54].pk, "reset-reason": "Asked to retake", "confirmed": "1"},
     )
     assert response.status_code == 302
     assert Progress.objects.get(learner=learner, content=items[54]).status == "not_started"

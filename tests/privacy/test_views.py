@@ -58,7 +58,10 @@ def test_double_submit_shows_a_message_not_a_500(admin_client, learner):
 def test_cancel_from_the_record(admin_client, admin_user, learner):
     erasure_request(user=learner, actor=admin_user, reason="Asked.")
 
-    response = admin_client.post(f"{erase_url(learner)}cancel/", follow=True)
+    asked = admin_client.post(f"{erase_url(learner)}cancel/")  # no JavaScript: asked on a page
+    assert "Cancel the scheduled erasure?" in asked.content.decode()
+    assert ErasureRequest.objects.get(user=learner).cancelled_by is None
+    response = admin_client.post(f"{erase_url(learner)}cancel/", {"confirmed": "1"}, follow=True)
 
     assert "Erasure cancelled" in response.content.decode()
     assert ErasureRequest.objects.get(user=learner).cancelled_by == admin_user
