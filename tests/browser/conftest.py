@@ -56,3 +56,21 @@ def sign_in(live_server, check_a11y):
         page.wait_for_load_state()
 
     return do
+
+
+@pytest.fixture
+def demo_admin_page(browser, live_server):
+    """The demo school (six learners), and a 1280 px page signed in as its admin."""
+    import io
+
+    from django.core.management import call_command
+
+    from tests.browser.pages import DESKTOP, sign_in_to_manage
+    from users.demo import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    call_command("seed_demo", learners=6, stdout=io.StringIO())
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in_to_manage(page, live_server, ADMIN_EMAIL, ADMIN_PASSWORD)
+    yield page
+    context.close()

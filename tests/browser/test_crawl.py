@@ -11,12 +11,11 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.core.management import call_command
 
+from tests.browser.pages import DESKTOP, PHONE, sign_in_to_manage
 from users.demo import ADMIN_EMAIL, ADMIN_PASSWORD, SUPPORT_EMAIL, SUPPORT_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 LINKS = "els => els.map(a => a.href)"
 WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
 # Emoji need a font that a default Debian Chromium lacks: they show as empty boxes.
@@ -49,11 +48,7 @@ def test_every_manage_page_and_learner_tab_loads_and_fits_a_phone(
 ):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    page.goto(f"{live_server.url}/sign_in")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/manage/")
+    sign_in_to_manage(page, live_server, email, password)
 
     problems = []
     link_status = {}  # each /manage/ URL is checked, and reported, once

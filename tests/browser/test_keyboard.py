@@ -11,18 +11,12 @@ what it is drawn on), must not be off screen or covered, and focus must keep mov
 keyboard user would, so the links behind it are walked too.
 """
 
-import io
-import re
-
 import pytest
-from django.core.management import call_command
 
-from tests.browser.test_crawl import DESKTOP, PHONE, manage_links
-from users.demo import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.browser.pages import DESKTOP, PHONE, TABS, learner_tabs
+from tests.browser.test_crawl import manage_links
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-TABS = ("details", "access", "activity", "engagement", "payments", "transcript")
 
 # Installs window.__keys in the page: numbers each control a keyboard user must reach (once) and
 # keeps its unfocused look; describes the focused element. scan() returns [number, Tab stops] of
@@ -211,33 +205,10 @@ def name(page, id_):
     return page.evaluate("id => window.__keys.name(id)", id_)
 
 
-@pytest.fixture
-def admin_page(browser, live_server):
-    call_command("seed_demo", learners=6, stdout=io.StringIO())
-    context = browser.new_context(viewport=DESKTOP)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/sign_in")
-    page.get_by_label("E-mail").fill(ADMIN_EMAIL)
-    page.get_by_label("Password").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/manage/")
-    yield page
-    context.close()
-
-
-def learner_tabs(page, live_server):
-    """The six tabs of the learner test_screenshots.py shows (the first with a learner's history)."""
-    page.goto(f"{live_server.url}/manage/users/learners/")
-    row = page.locator("main table tbody tr").filter(has_text="Learner").first
-    record = row.locator("a[href^='/manage/users/']").first.get_attribute("href")
-    user_id = re.search(r"/manage/users/(\d+)/", record).group(1)
-    return [f"{live_server.url}/manage/users/{user_id}/{tab}/" for tab in TABS]
-
-
 def test_every_control_on_every_manage_page_is_reached_by_tab_and_shows_focus(
-    admin_page, live_server
+    demo_admin_page, live_server
 ):
-    page = admin_page
+    page = demo_admin_page
     page.goto(f"{live_server.url}/manage/")
     pages = [page.url, *manage_links(page, live_server, "main a[href]")]
     tabs = learner_tabs(page, live_server)
@@ -289,9 +260,9 @@ CONFIRMATIONS = [
 
 
 def test_confirmation_dialogs_open_from_the_keyboard_keep_focus_and_return_it(
-    admin_page, live_server
+    demo_admin_page, live_server
 ):
-    page = admin_page
+    page = demo_admin_page
     tabs = dict(zip(TABS, learner_tabs(page, live_server), strict=True))
     problems = []
     for tab, label, dialog_id in CONFIRMATIONS:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from engagement.models import Progress
 from payments import services as payments
 from payments.models import Card, Subscription
+from tests.browser.pages import sign_in_to_manage
 from tests.engagement.factories import ProgressFactory, grant
 from tests.factories import PASSWORD, AdminFactory
 from tests.payments.factories import ContentFactory, PlanFactory, paid_learner
@@ -29,32 +30,14 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def sign_in(live_server):
-    """The sign-in of conftest.py without its axe check, which needs JavaScript to run."""
-
-    def do(page, email, password):
-        page.goto(f"{live_server.url}/sign_in")
-        page.get_by_label("E-mail").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        expect(
-            page.get_by_role("link", name="Sign out").or_(
-                page.get_by_role("button", name="Sign out")
-            )
-        ).to_be_visible()
-
-    return do
-
-
-def test_payments_actions_ask_on_a_page(page, live_server, sign_in):
+def test_payments_actions_ask_on_a_page(page, live_server):
     admin = AdminFactory()
     learner, [purchase] = paid_learner(first_name="Ada", last_name="Lovelace")
     plan = PlanFactory(name="All Access", contents=[ContentFactory()])
     subscription = payments.subscription_start(
         user=learner, plan=plan, actor=admin, amount_minor=1500
     )
-    sign_in(page, admin.email, PASSWORD)
+    sign_in_to_manage(page, live_server, admin.email, PASSWORD)
     tab = f"{live_server.url}/manage/users/{learner.pk}/payments/"
     page.goto(tab)
 
@@ -89,13 +72,13 @@ def test_payments_actions_ask_on_a_page(page, live_server, sign_in):
     expect(page.get_by_text("No card on file.")).to_be_visible()
 
 
-def test_reset_progress_and_cancel_erasure_ask_on_a_page(page, live_server, sign_in):
+def test_reset_progress_and_cancel_erasure_ask_on_a_page(page, live_server):
     admin = AdminFactory()
     learner, _ = paid_learner(first_name="Alan", last_name="Turing")
     course = ContentFactory(title="Morphogenesis")
     grant(learner, course)
     ProgressFactory(learner=learner, content=course)
-    sign_in(page, admin.email, PASSWORD)
+    sign_in_to_manage(page, live_server, admin.email, PASSWORD)
 
     page.goto(f"{live_server.url}/manage/users/{learner.pk}/engagement/")
     reset = page.get_by_role("article").filter(
