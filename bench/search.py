@@ -59,7 +59,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from users import selectors  # noqa: E402
+from users import list_filters, selectors  # noqa: E402
 from users.models import User  # noqa: E402
 
 
@@ -112,10 +112,12 @@ def get(client, url):
 
 
 def our_queries(query, sort):
-    """Our page's queries alone (selectors.learner_page): no HTTP, no template."""
+    """Our page's queries alone (selectors.learner_page, with the page's learners-only
+    condition): no HTTP, no template."""
+    learners_only = list_filters.ListFilterForm({}).conditions()
 
     def run():
-        selectors.learner_page(query=query, sort=sort)
+        selectors.learner_page(query=query, sort=sort, conditions=learners_only)
 
     return run
 

@@ -35,17 +35,21 @@ class Condition:
     params: dict = field(default_factory=dict)
 
 
-def _in_group(name):
+def _in_group(*names):
+    """u is a member of one of these groups. An uncorrelated IN: PostgreSQL reads the (few)
+    members once into a hash, so each row a search walks costs one probe; a correlated EXISTS
+    per group cost 2-3x the whole search statement at 1M learners (bench/search.py)."""
+    wanted = ", ".join(f"%({name})s" for name in names)
     return (
-        "EXISTS (SELECT 1 FROM users_user_groups fm JOIN auth_group fg ON fg.id = fm.group_id "
-        f"WHERE fm.user_id = u.id AND fg.name = %({name})s)"
+        "u.id IN (SELECT fm.user_id FROM users_user_groups fm JOIN auth_group fg "
+        f"ON fg.id = fm.group_id WHERE fg.name IN ({wanted}))"
     )
 
 
 GROUPS = {f"f_group_{role.value}": group for role, group in GROUP_NAMES.items()}
-ANY_STAFF_GROUP = " OR ".join(_in_group(name) for name in GROUPS)
+ANY_STAFF_GROUP = _in_group(*GROUPS)
 SCOPES = {
-    LEARNERS: Condition(f"NOT u.is_superuser AND NOT ({ANY_STAFF_GROUP})", GROUPS),
+    LEARNERS: Condition(f"NOT u.is_superuser AND NOT {ANY_STAFF_GROUP}", GROUPS),
     STAFF: Condition(f"(u.is_superuser OR {ANY_STAFF_GROUP})", GROUPS),
 }
 ROLES = {
