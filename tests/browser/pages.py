@@ -26,3 +26,16 @@ def learner_tabs(page, live_server):
     record = row.locator("a[href^='/manage/users/']").first.get_attribute("href")
     user_id = re.search(r"/manage/users/(\d+)/", record).group(1)
     return [f"{live_server.url}/manage/users/{user_id}/{tab}/" for tab in TABS]
+
+
+def send_reset_progress(page, live_server, learner, title, reason):
+    """On the learner's Engagement tab, fill Reset progress (item and reason) and press it.
+    Returns the form's box (its button asks again)."""
+    page.goto(f"{live_server.url}/manage/users/{learner.pk}/engagement/")
+    reset = page.get_by_role("article").filter(
+        has=page.get_by_role("heading", name="Reset progress")
+    )
+    reset.get_by_label("Content").select_option(label=title)
+    reset.get_by_label("Reason").fill(reason)
+    reset.get_by_role("button", name="Reset progress").click()
+    return reset

@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from engagement import services
+from tests.browser.pages import send_reset_progress
 from tests.engagement.factories import ContentActionFactory, ContentFactory, grant
 from tests.factories import PASSWORD, AdminFactory, LearnerFactory
 
@@ -121,13 +122,7 @@ def test_reset_progress_asks_in_a_dialog_naming_the_item(page, live_server, sign
     grant(learner, course)
     services.content_open(learner=learner, content=course)
     sign_in(page, admin.email, PASSWORD)
-    page.goto(f"{live_server.url}/manage/users/{learner.pk}/engagement/")
-    reset = page.get_by_role("article").filter(
-        has=page.get_by_role("heading", name="Reset progress")
-    )
-    reset.get_by_label("Content").select_option(label="Compilers 101")
-    reset.get_by_label("Reason").fill("Asked to retake")
-    reset.get_by_role("button", name="Reset progress").click()
+    reset = send_reset_progress(page, live_server, learner, "Compilers 101", "Asked to retake")
     dialog = page.get_by_role("dialog", name="Reset progress in Compilers 101?")
     expect(dialog).to_be_visible()
     expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from engagement.models import Progress
 from payments import services as payments
 from payments.models import Card, Subscription
-from tests.browser.pages import sign_in_to_manage
+from tests.browser.pages import send_reset_progress, sign_in_to_manage
 from tests.engagement.factories import ProgressFactory, grant
 from tests.factories import PASSWORD, AdminFactory
 from tests.payments.factories import ContentFactory, PlanFactory, paid_learner
@@ -80,13 +80,7 @@ def test_reset_progress_and_cancel_erasure_ask_on_a_page(page, live_server):
     ProgressFactory(learner=learner, content=course)
     sign_in_to_manage(page, live_server, admin.email, PASSWORD)
 
-    page.goto(f"{live_server.url}/manage/users/{learner.pk}/engagement/")
-    reset = page.get_by_role("article").filter(
-        has=page.get_by_role("heading", name="Reset progress")
-    )
-    reset.get_by_label("Content").select_option(label="Morphogenesis")
-    reset.get_by_label("Reason").fill("Asked to retake")
-    reset.get_by_role("button", name="Reset progress").click()
+    send_reset_progress(page, live_server, learner, "Morphogenesis", "Asked to retake")
     expect(page.get_by_role("heading", name="Reset progress in Morphogenesis?")).to_be_visible()
     expect(page.get_by_label("Reason")).to_have_value("Asked to retake")
     assert Progress.objects.get(learner=learner, content=course).status != "not_started"
