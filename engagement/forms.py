@@ -1,10 +1,7 @@
 from datetime import date
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
 
 from access.models import Content
 
@@ -21,25 +18,19 @@ IMPERSONATED_CHOICES = [
 
 
 class PlainSelect(forms.Select):
-    """A <select> drawn in Python: the catalog can hold a thousand options per page view.
+    """A <select> whose template loops over flat choices (no groups) itself: the catalog can
+    hold a thousand options, and Django's Select renders a template and a dict per option."""
 
-    Flat choices only (no groups). Django's per-option dicts and templates, or even
-    format_html per option, cost more than the rest of the page.
-    """
+    template_name = "engagement/widgets/plain_select.html"
 
-    def render(self, name, value, attrs=None, renderer=None):
-        selected = {str(v) for v in self.format_value(value)}
-        options = "".join(
-            f'<option value="{escape(option_value)}"'
-            f"{' selected' if str(option_value) in selected else ''}>{escape(label)}</option>"
+    def get_context(self, name, value, attrs):
+        context = forms.Widget.get_context(self, name, value, attrs)
+        selected = {str(v) for v in context["widget"]["value"]}
+        context["widget"]["plain_options"] = [
+            (option_value, label, str(option_value) in selected)
             for option_value, label in self.choices
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            mark_safe(options),  # noqa: S308 - every value and label is escaped above
-        )
+        ]
+        return context
 
 
 def _check_range(day, field_label):

@@ -6,8 +6,6 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 
 from access.models import Content
 from activity.models import Certificate
@@ -50,14 +48,6 @@ class Cell:
     def csv(self):
         return self.datetime or self.text
 
-    @property
-    def html(self):
-        text = escape(self.text)
-        if self.datetime:
-            text = f'<time datetime="{escape(self.datetime)}">{text}</time>'
-        opening = '<td class="num">' if self.numeric else "<td>"
-        return f"{opening}{text}</td>"
-
 
 @dataclass
 class Transcript:
@@ -75,13 +65,6 @@ class Transcript:
     @property
     def learner_name(self):
         return self.learner.full_name or self.learner.email
-
-    def rows_html(self):
-        """The table rows, built in Python: a long transcript has thousands of cells, which
-        the template engine would take longer to draw than everything else on the page."""
-        return mark_safe(  # noqa: S308 - every cell escapes its text (Cell.html)
-            "".join("<tr>" + "".join(cell.html for cell in row) + "</tr>" for row in self.rows)
-        )
 
 
 def available_columns(fields):
