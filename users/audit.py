@@ -3,6 +3,8 @@
 import contextvars
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from .models import AuditEvent
 
 REDACTED = "changed"
@@ -55,6 +57,15 @@ def _plain(value):
 
 def record(*, actor, subject, action, changes=None, note=""):
     """Append one audit event; the request's IP, agent and real admin come from context."""
+    row = event_rows(actor=actor, items=[(subject, action, changes)], note=note)[0]
+    del row["actor_id"], row["subject_id"]
+    return AuditEvent.objects.create(**row, actor=actor, subject=subject)
+
+
+def event_rows(*, actor, items, note=""):
+    """The audit events of (subject, action, changes) `items`, as {column attname: value}
+    rows, exactly as `record` writes each: the CSV import inserts thousands at once (as
+    rows: building 100,000 model instances costs 2 s)."""
     context = _context.get()
     real_actor_id = context.real_actor_id if context else None
     if actor is not None and real_actor_id == actor.pk:
@@ -66,19 +77,26 @@ def record(*, actor, subject, action, changes=None, note=""):
         real_actor_label = (
             User.objects.filter(pk=real_actor_id).values_list("email", flat=True).first() or ""
         )
-    return AuditEvent.objects.create(
-        actor=actor,
-        actor_label=actor.email if actor is not None else "system",
-        real_actor_id=real_actor_id,
-        real_actor_label=real_actor_label,
-        subject=subject,
-        action=action,
-        changes=changes or {},
-        subject_version=getattr(subject, "version", None),
-        note=note,
-        ip_address=context.ip_address if context else None,
-        user_agent=context.user_agent if context else "",
-    )
+    shared = {
+        "created_at": timezone.now(),
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": actor.email if actor is not None else "system",
+        "real_actor_id": real_actor_id,
+        "real_actor_label": real_actor_label,
+        "note": note,
+        "ip_address": context.ip_address if context else None,
+        "user_agent": context.user_agent if context else "",
+    }
+    return [
+        {
+            **shared,
+            "subject_id": subject.pk if subject is not None else None,
+            "action": action,
+            "changes": changes or {},
+            "subject_version": getattr(subject, "version", None),
+        }
+        for subject, action, changes in items
+    ]
 
 
 def current_real_actor_id():

@@ -10,7 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, importing, services
+from . import audit, details, importing, services
 from .models import BulkJob, User
 from .roles import RANK, Role, rank_of
 from .rules import require
@@ -199,7 +199,7 @@ def apply_one(*, action, user, actor, job):
         return False, str(refused) or "You are not allowed to do this."
     except ValidationError as invalid:
         return False, " ".join(invalid.messages)
-    except services.StaleRecord:
+    except details.StaleRecord:
         return False, "The record changed during the bulk action; try again."
     except ObjectDoesNotExist:
         return False, "This user no longer exists."
@@ -209,7 +209,7 @@ def apply_one(*, action, user, actor, job):
 def role_assign(*, user, actor, role):
     """Give one learner a role (the Details tab's service: the actor's own limits apply);
     True if it changed."""
-    _, changes = services.user_update_details(
+    _, changes = details.user_update_details(
         user=user, actor=actor, expected_version=user.version, profile={}, role=role
     )
     return bool(changes)

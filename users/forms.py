@@ -6,7 +6,7 @@ from django.contrib.auth import password_validation
 from django.forms.models import fields_for_model
 from django.template import loader
 
-from . import services
+from . import details, services
 from .models import User, UserSettings
 from .roles import Role, role_of
 from .rules import can_assign_role
@@ -78,7 +78,7 @@ class DetailsForm(forms.Form):
     def __init__(self, *args, subject, actor, reference_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.subject = subject
-        profile_fields = fields_for_model(User, fields=services.PROFILE_FIELDS)
+        profile_fields = fields_for_model(User, fields=details.PROFILE_FIELDS)
         profile_fields["phone"].help_text = "International format, e.g. +44 20 7946 0958."
         for name, field in reversed(list(profile_fields.items())):
             self.fields = {name: field, **self.fields}
@@ -118,7 +118,7 @@ class DetailsForm(forms.Form):
         return password
 
     def profile(self):
-        return {name: self.cleaned_data[name] for name in services.PROFILE_FIELDS}
+        return {name: self.cleaned_data[name] for name in details.PROFILE_FIELDS}
 
     def references(self):
         return {key: self.cleaned_data[name].strip() for name, key in self.reference_keys}

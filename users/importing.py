@@ -14,7 +14,6 @@ from typing import Any
 
 import phonenumbers
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
@@ -23,9 +22,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
-from . import audit
-from .models import AuditEvent, ProfileField, ProfileValue, User, UserSession
-from .roles import GROUP_NAMES, RANK, Role, role_of
+from . import audit, bulk_writes, details
+from .models import AuditEvent, ProfileField, ProfileValue, User
+from .roles import Role, role_of
 from .rules import can_assign_role, can_edit_user, can_manage_users
 
 PROFILE_COLUMNS = (
@@ -285,12 +284,6 @@ def _validate_cells(header, number, cells, today):
     return plan, errors
 
 
-def _chunks(items, size=BATCH):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _matching(emails):
     """Querysets of the existing users with these e-mails: one per chunk, or one in all.
 
@@ -300,11 +293,13 @@ def _matching(emails):
     users = User.objects.filter(learner_record_of__isnull=True)
     if connection.vendor != "postgresql":
         users = users.annotate(email_lower=Lower("email"))
-        return [users.filter(email_lower__in=chunk) for chunk in _chunks(emails, 5000)]
+        return [users.filter(email_lower__in=chunk) for chunk in bulk_writes.chunks(emails, 5000)]
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_emails")
         cursor.execute("CREATE TEMPORARY TABLE import_emails (email text) ON COMMIT DROP")
-        _copy(cursor.cursor, "import_emails", ["email"], ([email] for email in emails))
+        bulk_writes.copy_rows(
+            cursor.cursor, "import_emails", ["email"], ([email] for email in emails)
+        )
         cursor.execute("ANALYZE import_emails")
     users = users.annotate(email_lower=Lower("email"))
     return [users.filter(email_lower__in=RawSQL("SELECT email FROM import_emails", []))]
@@ -364,22 +359,25 @@ def _plain(value):
 
 
 def _diff(plan, reference_values):
-    """{field: [old, new]} between the stored user and the row (new users: old is None)."""
+    """{field: [old, new]}: for a learner on record, what the Details tab's diff says
+    (users/details.py); for a new one, every value given (old is None)."""
     user = plan.user
-    changes = {}
-    for column, value in plan.profile.items():
-        old = None if user is None else _stored(user, column)
-        if user is None and not value:
-            continue
-        if old != value:
-            changes[column] = [old, value]
-    old_role = Role.LEARNER if user is None else role_of(user)
-    if plan.role is not None and plan.role != old_role:
-        changes["role"] = [None if user is None else old_role.label, plan.role.label]
+    if user is not None:
+        return details.detail_changes(
+            user,
+            profile=plan.profile,
+            role=plan.role,
+            references=plan.references,
+            stored_references={
+                key: reference_values.get((user.pk, key), "") for key in plan.references
+            },
+        )
+    changes = {column: [None, value] for column, value in plan.profile.items() if value}
+    if plan.role is not None and plan.role != Role.LEARNER:
+        changes["role"] = [None, plan.role.label]
     for key, value in plan.references.items():
-        old = "" if user is None else reference_values.get((user.pk, key), "")
-        if old != value:
-            changes[f"reference:{key}"] = [None if user is None else old, value]
+        if value:
+            changes[f"reference:{key}"] = [None, value]
     return changes
 
 
@@ -416,13 +414,9 @@ def validate(header, rows, *, actor, grants=None, lock=False, progress=None):
     existing = _existing_users(first_row_of, lock=lock)
     reference_values = {}
     if any(plan.references for plan in plans) and existing:
-        keys = {profile_field.pk: key for key, profile_field in reference_fields.items()}
-        known = set(existing)
-        for users in _matching(known):
-            for user_id, field_id, value in ProfileValue.objects.filter(
-                user_id__in=users.values("pk"), field_id__in=list(keys)
-            ).values_list("user_id", "field_id", "value"):
-                reference_values[(user_id, keys[field_id])] = value
+        reference_values = details.stored_references(
+            [user.pk for user in existing.values()], list(reference_fields)
+        )
     for plan in plans:
         if plan.row in bad_rows:
             continue
@@ -470,7 +464,7 @@ def import_users(
         return result
     try:
         with transaction.atomic():
-            plans, result.errors, reference_fields = validate(
+            plans, result.errors, _ = validate(
                 header, rows, actor=actor, grants=grants, lock=True, progress=progress
             )
             _count(result, plans)
@@ -480,7 +474,6 @@ def import_users(
                 plans,
                 actor=actor,
                 grants=grants,
-                references=reference_fields,
                 note=source,
                 progress=progress,
             )
@@ -516,39 +509,7 @@ def _count(result, plans):
         result.grants += len(plan.grants)
 
 
-def _audit_rows(plans, actor, note):
-    """One audit event per learner created or changed, as rows for a bulk insert."""
-    real_actor_id = audit.current_real_actor_id()
-    real_actor_label = ""
-    if real_actor_id is not None:
-        real_actor_label = (
-            User.objects.filter(pk=real_actor_id).values_list("email", flat=True).first() or ""
-        )
-    context = audit.request_context()
-    shared = {
-        "created_at": timezone.now(),
-        "actor_id": actor.pk if actor is not None else None,
-        "actor_label": actor.email if actor is not None else "system",
-        "real_actor_id": real_actor_id,
-        "real_actor_label": real_actor_label,
-        "note": note,
-        "ip_address": context.ip_address if context else None,
-        "user_agent": context.user_agent if context else "",
-    }
-    return [
-        {
-            **shared,
-            "subject_id": plan.user.pk,
-            "action": "user.created" if plan.created else "user.updated",
-            "changes": plan.changes,
-            "subject_version": plan.user.version,
-        }
-        for plan in plans
-        if plan.changes
-    ]
-
-
-def _write(plans, *, actor, grants, references, note, progress):
+def _write(plans, *, actor, grants, note, progress):
     now = timezone.now()
     new_plans = [plan for plan in plans if plan.user is None]
     updates = [plan for plan in plans if plan.user is not None and plan.changes]
@@ -562,177 +523,27 @@ def _write(plans, *, actor, grants, references, note, progress):
                 "date_joined": now,
             }
         )
-    ids = _bulk_insert(User, new_rows, returning_ids=True, progress=progress, label="users")
+    ids = bulk_writes.insert(User, new_rows, returning_ids=True, progress=progress, label="users")
     for plan, user_id, row in zip(new_plans, ids, new_rows, strict=True):
         plan.user = User(pk=user_id, **row)
         plan.user._state.adding = False
         plan.user._role_group_names = set()
-    columns = [*PROFILE_COLUMNS, "version"]
-    rows = []
-    for plan in updates:
-        user = plan.user
-        values = [
-            plan.profile[column] if column in plan.changes else _stored(user, column)
-            for column in PROFILE_COLUMNS
-        ]
-        for column in PROFILE_COLUMNS:
-            if column in plan.changes:
-                setattr(user, column, plan.profile[column])
-        user.version += 1
-        rows.append([user.pk, *values, user.version])
-    _bulk_update(User, columns, rows, progress=progress, label="users")
-    changed = [plan for plan in plans if plan.changes]
-    _set_roles(changed)
-    _set_references(changed, references)
-    _bulk_insert(AuditEvent, _audit_rows(changed, actor, note))
+    details.apply(
+        [details.Change(p.user, p.profile, p.role, p.references, p.changes) for p in updates],
+        actor=actor,
+        note=note,
+    )
+    new = [details.Change(p.user, p.profile, p.role, p.references, p.changes) for p in new_plans]
+    details.roles_set([(change.user, change.role) for change in new if "role" in change.changes])
+    details.references_set(new, new_users=True)
+    items = [(change.user, "user.created", change.changes) for change in new]
+    bulk_writes.insert(AuditEvent, audit.event_rows(actor=actor, items=items, note=note))
     opened = 0
     for plan in plans:
         for item, _slug, expires_on in plan.grants:
-            _, created = grants.grant(user=plan.user, item=item, expires_on=expires_on, actor=actor)
-            opened += created
+            _, opening = grants.grant(user=plan.user, item=item, expires_on=expires_on, actor=actor)
+            opened += opening
     if progress:
         progress(
             f"Wrote {len(new_plans):,} new and {len(updates):,} changed users, {opened:,} grants"
         )
-
-
-def _set_roles(plans):
-    through = User.groups.through
-    groups = {group.name: group.pk for group in Group.objects.filter(name__in=GROUP_NAMES.values())}
-    moved = [plan for plan in plans if "role" in plan.changes]
-    downgraded = [
-        plan.user.pk
-        for plan in moved
-        if plan.changes["role"][0] is not None and RANK[Role(plan.role)] < RANK[role_of(plan.user)]
-    ]
-    for chunk in _chunks([plan.user.pk for plan in moved]):
-        through.objects.filter(user_id__in=chunk, group_id__in=list(groups.values())).delete()
-    rows = [
-        through(user_id=plan.user.pk, group_id=groups[GROUP_NAMES[plan.role]])
-        for plan in moved
-        if plan.role != Role.LEARNER
-    ]
-    through.objects.bulk_create(rows, batch_size=BATCH)
-    for plan in moved:
-        plan.user._role_group_names = (
-            {GROUP_NAMES[plan.role]} if plan.role != Role.LEARNER else set()
-        )
-    for chunk in _chunks(downgraded):
-        UserSession.objects.filter(user_id__in=chunk).delete()
-
-
-def _set_references(plans, references):
-    if not any(plan.references for plan in plans):
-        return
-    ids = {key: profile_field.pk for key, profile_field in references.items()}
-    existing = {}
-    touched = [
-        plan.user.pk
-        for plan in plans
-        if not plan.created and any(change.startswith("reference:") for change in plan.changes)
-    ]
-    for chunk in _chunks(touched):
-        for pk, user_id, field_id in ProfileValue.objects.filter(
-            user_id__in=chunk, field_id__in=list(ids.values())
-        ).values_list("pk", "user_id", "field_id"):
-            existing[(user_id, field_id)] = pk
-    create, update = [], []
-    for plan in plans:
-        for key, value in plan.references.items():
-            if f"reference:{key}" not in plan.changes:
-                continue
-            stored = existing.get((plan.user.pk, ids[key]))
-            if stored is None:
-                create.append({"user_id": plan.user.pk, "field_id": ids[key], "value": value})
-            else:
-                update.append([stored, value])
-    _bulk_insert(ProfileValue, create)
-    _bulk_update(ProfileValue, ["value"], update)
-
-
-# Bulk writes: COPY on PostgreSQL (tens of thousands of rows a second), bulk_create elsewhere.
-
-
-def _columns(model, names):
-    return [model._meta.get_field(name).column for name in names]
-
-
-def _copy(cursor, table, columns, rows):
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    with cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _prepared(value):
-    if isinstance(value, dict):
-        from psycopg.types.json import Jsonb
-
-        return Jsonb(value)
-    return value
-
-
-def _bulk_insert(model, rows, *, returning_ids=False, progress=None, label=""):
-    """Insert dict rows (attname: value; others take the field's default); ids if asked."""
-    if not rows:
-        return []
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
-    defaults = {f.attname: f.get_default() for f in fields}
-    if connection.vendor != "postgresql":
-        objects = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
-        return [obj.pk for obj in objects]
-    names = [f.attname for f in fields]
-    ids = []
-    with connection.cursor() as cursor:
-        if returning_ids:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [model._meta.db_table, model._meta.pk.column, len(rows)],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-        columns = ([model._meta.pk.column] if returning_ids else []) + _columns(model, names)
-        for start in range(0, len(rows), PROGRESS_EVERY):
-            chunk = rows[start : start + PROGRESS_EVERY]
-            _copy(
-                cursor.cursor,
-                model._meta.db_table,
-                columns,
-                (
-                    ([ids[start + n]] if returning_ids else [])
-                    + [_prepared(row.get(name, defaults[name])) for name in names]
-                    for n, row in enumerate(chunk)
-                ),
-            )
-            if progress:
-                progress(f"Created {start + len(chunk):,} of {len(rows):,} {label}")
-    return ids
-
-
-def _bulk_update(model, names, rows, *, progress=None, label=""):
-    """Set `names` on each [pk, *values] row: one UPDATE from a COPY-filled temporary table."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        objects = [model(pk=row[0], **dict(zip(names, row[1:], strict=True))) for row in rows]
-        model.objects.bulk_update(objects, names, batch_size=BATCH)
-        return
-    # Every identifier below comes from the model's own metadata, quoted; values go by COPY.
-    quote = connection.ops.quote_name
-    table, temp = model._meta.db_table, f"import_{model._meta.db_table}"
-    pk = model._meta.pk.column
-    columns = [pk, *_columns(model, names)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {quote(temp)} ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} WITH NO DATA"
-        )
-        _copy(cursor.cursor, temp, columns, rows)
-        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns[1:])
-        cursor.execute(
-            f"UPDATE {quote(table)} AS t SET {assignments} FROM {quote(temp)} AS s "  # noqa: S608
-            f"WHERE t.{quote(pk)} = s.{quote(pk)}"
-        )
-        cursor.execute(f"DROP TABLE {quote(temp)}")
-    if progress:
-        progress(f"Updated {len(rows):,} {label}")

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from hijack.views import AcquireUserView
 
 from . import confirm, list_filters, privacy, search, selectors, services
+from .details import PROFILE_FIELDS, StaleRecord, user_update_details
 from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
 from .models import ImpersonationSession, OutboundEmail, User, UserSettings
 from .paging import keyset_page
@@ -155,7 +156,7 @@ def record(request, user_id):
 
 
 def _initial(subject, panels):
-    initial = {name: getattr(subject, name) for name in services.PROFILE_FIELDS}
+    initial = {name: getattr(subject, name) for name in PROFILE_FIELDS}
     initial.update(version=subject.version, role=role_of(subject).value)
     for field, value in panels["reference_values"]:
         initial[f"ref_{field.key}"] = value
@@ -181,7 +182,7 @@ def details(request, user_id):
         if form.is_valid():
             role = None if form.fields["role"].disabled else form.cleaned_data["role"]
             try:
-                _, changes = services.user_update_details(
+                _, changes = user_update_details(
                     user=subject,
                     actor=request.user,
                     expected_version=form.cleaned_data["version"],
@@ -191,7 +192,7 @@ def details(request, user_id):
                     references=form.references(),
                     keep_session_key=request.session.session_key,
                 )
-            except services.StaleRecord as stale:
+            except StaleRecord as stale:
                 stale_events = stale.events
                 subject.refresh_from_db(fields=["version"])
                 data = request.POST.copy()

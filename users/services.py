@@ -3,47 +3,24 @@
 import hashlib
 import secrets
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import audit, outbox
+from . import audit, details, outbox
 from .models import (
-    AuditEvent,
     ImpersonationSession,
     Invitation,
     OutboundEmail,
-    ProfileField,
-    ProfileValue,
     User,
     UserSettings,
 )
-from .roles import GROUP_NAMES, RANK, Role, rank_of, role_of
-from .rules import can_assign_role, can_impersonate, require, require_can_edit
+from .roles import RANK, Role, rank_of
+from .rules import can_impersonate, require, require_can_edit
 from .sessions import end_sessions
 
-PROFILE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
 INVITATION_DAYS = 7
-
-
-class StaleRecord(Exception):
-    """The record changed after the form was opened; `events` says what changed."""
-
-    def __init__(self, events):
-        super().__init__("This record changed since you opened it.")
-        self.events = events
 
 
 def send_email_on_commit(*, key, subject, body, to, user=None):
@@ -77,12 +54,6 @@ def _locked(user):
     return User.objects.select_for_update().get(pk=user.pk)
 
 
-def _set_role(user, role):
-    groups = [Group.objects.get(name=GROUP_NAMES[role])] if role != Role.LEARNER else []
-    user.groups.set(groups)
-    user.__dict__.pop("_role_group_names", None)
-
-
 @transaction.atomic
 def staff_create(*, email, role, password, actor=None):
     """Create (or promote) a staff member; used by the create_staff command."""
@@ -100,7 +71,7 @@ def staff_create(*, email, role, password, actor=None):
         user.set_password(password)
         user.version += 1
         user.save(update_fields=["password", "version"])
-    _set_role(user, role)
+    details.roles_set([(user, role)])
     audit.record(
         actor=actor,
         subject=user,
@@ -125,92 +96,6 @@ def password_reset_complete(*, user, password):
         changes={"password": [audit.REDACTED, audit.REDACTED]},
     )
     return user
-
-
-def _plain(value):
-    return "" if value is None else str(value)
-
-
-@transaction.atomic
-def user_update_details(
-    *,
-    user,
-    actor,
-    expected_version,
-    profile,
-    new_password="",
-    role=None,
-    references=None,
-    keep_session_key=None,
-):
-    """Save the Details tab in one go: profile, New Password, role, reference fields."""
-    user = _locked(user)
-    require_can_edit(actor=actor, target=user)
-    if user.version != expected_version:
-        raise StaleRecord(changes_since(user, expected_version))
-    changes, update_fields = {}, []
-    for field in PROFILE_FIELDS:
-        if field not in profile:
-            continue
-        old, new = getattr(user, field), profile[field]
-        if _plain(old) != _plain(new):
-            changes[field] = [_plain(old), _plain(new)]
-            setattr(user, field, new)
-            update_fields.append(field)
-    if new_password:
-        user.set_password(new_password)
-        changes["password"] = [audit.REDACTED, audit.REDACTED]
-        update_fields.append("password")
-    old_role = role_of(user)
-    downgraded = False
-    if role is not None and Role(role) != old_role:
-        require(
-            can_assign_role(actor=actor, target=user, role=role),
-            "You may not give this role.",
-        )
-        _set_role(user, Role(role))
-        changes["role"] = [old_role.label, Role(role).label]
-        downgraded = RANK[Role(role)] < RANK[old_role]
-    for key, value in (references or {}).items():
-        old_value = _set_profile_value(user, key, value)
-        if old_value != value:
-            changes[f"reference:{key}"] = [old_value, value]
-    if not changes:
-        return user, {}
-    user.version += 1
-    update_fields.append("version")
-    try:
-        with transaction.atomic():
-            user.save(update_fields=update_fields)
-    except IntegrityError:
-        raise ValidationError({"email": "Another user already has this e-mail address."}) from None
-    if new_password or downgraded:
-        keep = keep_session_key if actor is not None and actor.pk == user.pk else None
-        end_sessions(user, keep_session_key=keep)
-    audit.record(actor=actor, subject=user, action="user.updated", changes=changes)
-    return user, changes
-
-
-def _set_profile_value(user, key, value):
-    field = ProfileField.objects.get(key=key, kind=ProfileField.Kind.REFERENCE)
-    existing = ProfileValue.objects.filter(user=user, field=field).first()
-    old_value = existing.value if existing else ""
-    if existing is None:
-        if value:
-            ProfileValue.objects.create(user=user, field=field, value=value)
-    elif existing.value != value:
-        existing.value = value
-        existing.save(update_fields=["value"])
-    return old_value
-
-
-def changes_since(user, version):
-    """Audit events that moved this record past `version`, oldest first."""
-    return list(
-        AuditEvent.objects.filter(subject=user, subject_version__gt=version).order_by(
-            "created_at", "id"
-        )[:20]
-    )
 
 
 @transaction.atomic

@@ -371,3 +371,75 @@ def test_nameless_trailing_columns_are_ignored_when_empty():
     assert [(e.row, e.message) for e in result.errors] == [
         (3, "A value under a column with no name.")
     ]
+
+
+class TestOneWritePath:
+    """The import changes a learner through users/details.py, like the Details tab."""
+
+    FIELDS = [
+        "actor_id",
+        "actor_label",
+        "real_actor_id",
+        "real_actor_label",
+        "action",
+        "changes",
+        "subject_version",
+        "ip_address",
+        "user_agent",
+    ]
+
+    def _learner(self, email):
+        learner = LearnerFactory(email=email, first_name="Ann", city="Oslo", phone="+4722334455")
+        ProfileValue.objects.create(user=learner, field=self.field, value="E-1")
+        return learner
+
+    def _event(self, learner):
+        event = AuditEvent.objects.get(subject=learner)
+        return {name: getattr(event, name) for name in self.FIELDS}
+
+    def test_an_imported_change_is_audited_exactly_as_the_same_change_on_the_details_tab(self):
+        from users import audit
+        from users.details import user_update_details
+
+        admin = AdminFactory(email="boss@school.example")
+        self.field = ProfileField.objects.create(kind="reference", key="employee_id", label="ID")
+        imported, by_hand = self._learner("ann@example.com"), self._learner("bob@example.com")
+        # An admin acting as themselves: the real actor is no one else, in both.
+        token = audit.bind_request(ip_address="10.0.0.7", user_agent="Test", real_actor_id=admin.pk)
+        try:
+            run_import(
+                csv_text(
+                    "email,first_name,city,phone,role,ref:employee_id",
+                    "ann@example.com,Anna,Bergen,+47 99 88 77 66,customer_service,E-2",
+                ),
+                actor=admin,
+            )
+            user_update_details(
+                user=by_hand,
+                actor=admin,
+                expected_version=by_hand.version,
+                profile={"first_name": "Anna", "city": "Bergen", "phone": "+4799887766"},
+                role=Role.CUSTOMER_SERVICE,
+                references={"employee_id": "E-2"},
+            )
+        finally:
+            audit.unbind_request(token)
+        expected = {
+            "first_name": ["Ann", "Anna"],
+            "city": ["Oslo", "Bergen"],
+            "phone": ["+4722334455", "+4799887766"],
+            "role": ["Learner", "Customer Service"],
+            "reference:employee_id": ["E-1", "E-2"],
+        }
+        assert self._event(imported)["changes"] == expected
+        assert self._event(imported) == self._event(by_hand)
+        assert self._event(imported)["real_actor_id"] is None
+        for learner in (imported, by_hand):
+            learner = User.objects.get(pk=learner.pk)
+            assert (learner.first_name, learner.city, str(learner.phone)) == (
+                "Anna",
+                "Bergen",
+                "+4799887766",
+            )
+            assert role_of(learner) == Role.CUSTOMER_SERVICE
+            assert ProfileValue.objects.get(user=learner).value == "E-2"

@@ -17,7 +17,7 @@ from tests.activity.factories import AssessmentFactory, AwardTypeFactory, Certif
 from tests.payments.factories import PlanFactory, paid_learner
 from transcripts.services import export_request
 from users.models import OutboundEmail, ProfileField, ProfileValue
-from users.services import user_update_details
+from users.details import user_update_details
 
 
 def full_learner(admin, capture, *, first_name, last_name, email):
