@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "engagement",
     "payments",
     "transcripts",
+    "batch",
     # lms last: project wiring (seed_demo spans every app).
     "lms",
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("engagement.urls")),
     path("", include("payments.urls")),
     path("", include("transcripts.urls")),
+    path("", include("batch.urls")),
     path("django-admin/", admin.site.urls),
 ]
 # Media (transcript and certificate PDFs) is never served by URL: views check who asks.

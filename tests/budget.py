@@ -37,6 +37,7 @@ from activity.models import (
     Certificate,
     CertificateTemplate,
 )
+from batch.models import BulkJob
 from engagement.models import ContentAction, Progress
 from payments.models import Card, Purchase, Subscription, Transaction
 from transcripts.models import (
@@ -48,7 +49,6 @@ from transcripts.models import (
 from transcripts.selectors import BUILTIN_COLUMNS
 from users.models import (
     AuditEvent,
-    BulkJob,
     ErasureRequest,
     ImpersonationSession,
     Invitation,

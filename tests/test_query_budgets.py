@@ -23,6 +23,7 @@ import engagement.selectors
 import payments.selectors
 import users.selectors
 from activity.models import ActivitySettings
+from batch.models import BulkJob
 from lms.templates import TemplateQueryError
 from tests.budget import (
     assert_no_more_queries,
@@ -36,7 +37,7 @@ from tests.budget import (
 from tests.factories import LearnerFactory
 from tests.users.test_gate import CONVERTER, ROUTES
 from transcripts.selectors import field_values_page
-from users.models import BulkJob, User
+from users.models import User
 from users.paging import Page
 
 pytestmark = pytest.mark.django_db
@@ -335,14 +336,14 @@ def test_a_template_that_queries_fails_naming_the_query(admin_user, settings):
     settings.TEMPLATE_QUERIES_FORBIDDEN = True  # on by default in development and tests
     job = _bulk_job_lazily_loaded(admin_user)
     with pytest.raises(TemplateQueryError, match=r'A template tried to query.*"users_user"'):
-        render_to_string("users/bulk_job.html", {"job": job, "label": "Disable"})
+        render_to_string("batch/bulk_job.html", {"job": job, "label": "Disable"})
 
 
 def test_a_template_given_its_data_renders(admin_user, settings):
     settings.TEMPLATE_QUERIES_FORBIDDEN = True
     job = BulkJob.objects.select_related("actor").get(pk=_bulk_job_lazily_loaded(admin_user).pk)
     with CaptureQueriesContext(connection) as captured:
-        html = render_to_string("users/bulk_job.html", {"job": job, "label": "Disable"})
+        html = render_to_string("batch/bulk_job.html", {"job": job, "label": "Disable"})
     assert admin_user.email in html
     assert len(captured) == 0
 
@@ -350,5 +351,5 @@ def test_a_template_given_its_data_renders(admin_user, settings):
 def test_production_renders_a_querying_template_rather_than_fail(admin_user, settings):
     settings.TEMPLATE_QUERIES_FORBIDDEN = False
     job = _bulk_job_lazily_loaded(admin_user)
-    html = render_to_string("users/bulk_job.html", {"job": job, "label": "Disable"})
+    html = render_to_string("batch/bulk_job.html", {"job": job, "label": "Disable"})
     assert admin_user.email in html

@@ -1,7 +1,6 @@
 from celery import shared_task
 
 from . import outbox
-from .bulk_tasks import run_bulk_job  # noqa: F401 (registers the bulk edit task)
 from .privacy_tasks import process_erasures  # noqa: F401 (registers the daily erasure task)
 
 

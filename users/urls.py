@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, export_views, import_views, manage_views, privacy_views, views
+from . import manage_views, privacy_views, views
 
 app_name = "users"
 
@@ -17,8 +17,6 @@ urlpatterns = [
     path("reset/done/", views.ResetPasswordDoneView.as_view(), name="reset_password_done"),
     path("manage/users/learners/", manage_views.learner_list, name="learners"),
     path("manage/users/staff/", manage_views.staff_list, name="staff"),
-    path("manage/users/learners/export.csv", export_views.learners_csv, name="learners_export"),
-    path("manage/users/import/", import_views.upload, name="import"),
     path("manage/users/<int:user_id>/", manage_views.record, name="record"),
     path("manage/users/<int:user_id>/details/", manage_views.details, name="details"),
     path("manage/users/<int:user_id>/disable/", manage_views.disable, name="disable"),
@@ -54,5 +52,4 @@ urlpatterns = [
     path("manage/impersonations/", manage_views.impersonation_log, name="impersonation_log"),
     path("impersonation/stop/", views.impersonation_stop, name="impersonation_stop"),
     path("invite/<str:token>/", views.accept_invite, name="accept_invite"),
-    *bulk_views.urlpatterns,
 ]

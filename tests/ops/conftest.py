@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from lms.management.commands.import_users import content_grants
-from users import importing
+from batch import importing
+from batch.grants import content_grants
 
 OPS_URLS = "lms.urls"
 IMPORT_URL = "/manage/users/import/"
@@ -12,23 +12,9 @@ EXPORT_URL = "/manage/users/learners/export.csv"
 
 
 @pytest.fixture
-def no_grants():
-    """No `grants` column handler registered (as in a users-only deployment)."""
-    previous = dict(importing.GRANT_HANDLERS)
-    importing.GRANT_HANDLERS.clear()
-    yield
-    importing.GRANT_HANDLERS.update(previous)
-
-
-@pytest.fixture
 def grants():
-    """The access-backed `grants` column, registered as lms registers it at start-up."""
-    handler = content_grants()
-    previous = dict(importing.GRANT_HANDLERS)
-    importing.register_grant_handler(handler)
-    yield handler
-    importing.GRANT_HANDLERS.clear()
-    importing.GRANT_HANDLERS.update(previous)
+    """The access-backed `grants` column (batch/grants.py), as imports and exports use it."""
+    return content_grants()
 
 
 def csv_text(*lines):

@@ -1,4 +1,4 @@
-"""users.exporting: the import's columns, streamed in chunks; an export imports back."""
+"""batch.exporting: the import's columns, streamed in chunks; an export imports back."""
 
 import csv
 import datetime
@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.services import access_grant, end_of_day
+from batch import exporting
 from tests.access.factories import ContentFactory
 from tests.factories import AdminFactory, LearnerFactory
 from tests.ops.conftest import run_import
-from users import exporting
 from users.models import ProfileField, ProfileValue, User
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""users.importing: validation by row and column, all-or-nothing, create vs update, limits."""
+"""batch.importing: validation by row and column, all-or-nothing, create vs update, limits."""
 
 import datetime
 
@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.models import AccessGrant
+from batch import importing
 from tests.access.factories import ContentFactory
 from tests.factories import AdminFactory, LearnerFactory, SupportFactory
 from tests.ops.conftest import csv_text, run_import
-from users import importing
 from users.models import AuditEvent, ProfileField, ProfileValue, User, UserSession
 from users.roles import GROUP_NAMES, Role, role_of
 
@@ -323,10 +323,6 @@ class TestGrants:
         result = run_import(csv_text("email,grants", f"ann@example.com,{cell}"), grants=grants)
         assert [(e.row, e.column, e.message) for e in result.errors] == [(2, "grants", message)]
         assert not AccessGrant.objects.exists()
-
-    def test_without_a_handler_the_column_is_refused(self, no_grants):
-        with pytest.raises(importing.ImportRefused, match="Content grants cannot be imported"):
-            run_import(csv_text("email,grants", "ann@example.com,intro"))
 
     def test_granting_needs_the_access_permission(self, grants):
         ContentFactory(slug="intro")

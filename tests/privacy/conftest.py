@@ -16,8 +16,8 @@ from tests.access.factories import (
 from tests.activity.factories import AssessmentFactory, AwardTypeFactory, CertificateTemplateFactory
 from tests.payments.factories import PlanFactory, paid_learner
 from transcripts.services import export_request
-from users.models import OutboundEmail, ProfileField, ProfileValue
 from users.details import user_update_details
+from users.models import OutboundEmail, ProfileField, ProfileValue
 
 
 def full_learner(admin, capture, *, first_name, last_name, email):

@@ -236,8 +236,8 @@ def test_each_tier_uses_its_index_on_freshly_loaded_data(db, monkeypatch):
 def test_a_large_import_analyses_what_it_filled_and_is_found(db, monkeypatch):
     """import_users runs ANALYZE on the users table after a large import (PostgreSQL), so
     searches plan with statistics for what it loaded; and the new learners are found."""
+    from batch import importing
     from tests.ops.conftest import csv_text, run_import
-    from users import importing
 
     monkeypatch.setattr(importing, "ANALYZE_FROM", 2)
     header = "email,first_name,last_name,phone,street,city,region,postal_code,country,role"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from users import exporting
+from batch import exporting
 
 
 class Command(BaseCommand):

@@ -1,52 +1,11 @@
-"""import_users: lms wires the access app's content grants into the users import."""
+"""import_users: create or update users from a CSV file (batch/importing.py)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from users import importing
-
-
-def content_grants():
-    """The `grants` column of an import or export, backed by the access app."""
-    from access.models import AccessGrant, Content
-    from access.services import access_add, end_of_day
-
-    def find(slugs):
-        return {content.slug: content for content in Content.objects.filter(slug__in=list(slugs))}
-
-    def grant(*, user, item, expires_on, actor):
-        """(grant, True) when it opened the item; (the open grant, False) when already held."""
-        expires_at = end_of_day(expires_on) if expires_on else None
-        return access_add(user=user, item=item, actor=actor, expires_at=expires_at)
-
-    def held(user_ids):
-        grants = {}
-        rows = (
-            AccessGrant.objects.filter(
-                user_id__in=user_ids,
-                ended_at__isnull=True,
-                content__isnull=False,
-                parent__isnull=True,
-            )
-            .exclude(expires_at__lte=timezone.now())
-            .order_by("user_id", "content__slug")
-            .values_list("user_id", "content__slug", "expires_at")
-        )
-        for user_id, slug, expires_at in rows:
-            day = timezone.localtime(expires_at).date() if expires_at else None
-            grants.setdefault(user_id, []).append((slug, day))
-        return grants
-
-    return importing.ContentGrants(
-        find=find, grant=grant, held=held, permission="access.add_accessgrant"
-    )
-
-
-def register_content_grants():
-    """Call once at start-up so the upload page and export_users know the grants column."""
-    importing.register_grant_handler(content_grants())
+from batch import importing
+from batch.grants import content_grants
 
 
 class Command(BaseCommand):

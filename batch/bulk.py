@@ -10,11 +10,16 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import transaction
 from django.utils import timezone
 
-from . import audit, details, importing, services
-from .models import BulkJob, User
-from .roles import RANK, Role, rank_of
-from .rules import require
-from .selectors import learner_search, narrowed
+from access.models import Content
+from access.services import access_add, end_of_day
+from users import audit, details, services
+from users.models import User
+from users.roles import RANK, Role, rank_of
+from users.rules import require
+from users.selectors import learner_search, narrowed
+
+from .grants import GRANT_PERMISSION
+from .models import BulkJob
 
 ACTIONS = {
     "disable": "Disable",
@@ -101,10 +106,8 @@ def check_parameters(*, actor, action, parameters):
             "You may not give this role.",
         )
     if action == "grant_content":
-        handler = importing.grant_handler()
-        require(handler is not None, "Content grants are not available.")
         require(
-            actor is None or not handler.permission or actor.has_perm(handler.permission),
+            actor is None or actor.has_perm(GRANT_PERMISSION),
             "Your role does not allow granting content.",
         )
 
@@ -128,7 +131,7 @@ def bulk_job_start(*, actor, action, parameters, user_ids):
             changes={"action": [None, ACTIONS[action]], "learners": [None, job.total]},
         )
         if job.total > INLINE_LIMIT:
-            from .bulk_tasks import run_bulk_job
+            from .tasks import run_bulk_job
 
             transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
     if job.total <= INLINE_LIMIT:
@@ -216,15 +219,13 @@ def role_assign(*, user, actor, role):
 
 
 def content_grant(*, user, actor, parameters):
-    """Open one content item, found by its slug through the registered grant handler."""
-    handler = importing.grant_handler()
-    require(handler is not None, "Content grants are not available.")
-    item = handler.find([parameters["content"]]).get(parameters["content"])
+    """Open one content item, found by its slug (the access app's service)."""
+    item = Content.objects.filter(slug=parameters["content"]).first()
     if item is None:
         raise ValidationError("This content no longer exists.")
     expires_on = parameters.get("expires_on")
-    expires_on = datetime.date.fromisoformat(expires_on) if expires_on else None
-    _, opened = handler.grant(user=user, item=item, expires_on=expires_on, actor=actor)
+    expires_at = end_of_day(datetime.date.fromisoformat(expires_on)) if expires_on else None
+    _, opened = access_add(user=user, item=item, actor=actor, expires_at=expires_at)
     return opened
 
 

@@ -3,7 +3,9 @@
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from . import exporting, list_filters
+from users import list_filters
+
+from . import exporting
 
 
 def learners_csv(request):

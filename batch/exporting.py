@@ -2,11 +2,13 @@
 
 import csv
 
-from .importing import COLUMNS, GRANTS_COLUMN, REFERENCE_PREFIX, grant_handler
-from .models import ProfileField, ProfileValue, User
-from .roles import role_of
-from .rules import exportable_users
-from .selectors import learner_search, narrowed
+from users.models import ProfileField, ProfileValue, User
+from users.roles import role_of
+from users.rules import exportable_users
+from users.selectors import learner_search, narrowed
+
+from .grants import content_grants
+from .importing import COLUMNS, GRANTS_COLUMN, REFERENCE_PREFIX
 
 CHUNK = 2000
 
@@ -39,7 +41,7 @@ def _grants_cell(grants):
 
 def rows(queryset, *, grants=None):
     """The header, then one list of cells per user; a few queries per 2,000 users."""
-    grants = grants if grants is not None else grant_handler()
+    grants = grants if grants is not None else content_grants()
     references = list(ProfileField.objects.filter(kind=ProfileField.Kind.REFERENCE))
     yield [
         *COLUMNS,

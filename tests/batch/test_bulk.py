@@ -6,10 +6,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from access.models import AccessGrant
+from batch import bulk
+from batch.models import BulkJob
 from tests.access.factories import ContentFactory
 from tests.factories import AdminFactory, LearnerFactory
-from users import bulk
-from users.models import AuditEvent, BulkJob, Invitation
+from users.models import AuditEvent, Invitation
 from users.roles import Role, role_of
 
 pytestmark = [pytest.mark.django_db]

@@ -8,9 +8,7 @@ Content grants only open access: a slug missing from the `grants` cell revokes n
 import csv
 import datetime
 import secrets
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import phonenumbers
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -22,10 +20,12 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
-from . import audit, bulk_writes, details
-from .models import AuditEvent, ProfileField, ProfileValue, User
-from .roles import Role, role_of
-from .rules import can_assign_role, can_edit_user, can_manage_users
+from users import audit, bulk_writes, details
+from users.models import AuditEvent, ProfileField, ProfileValue, User
+from users.roles import Role, role_of
+from users.rules import can_assign_role, can_edit_user, can_manage_users
+
+from .grants import content_grants
 
 PROFILE_COLUMNS = (
     "email",
@@ -61,34 +61,6 @@ class RowError:
     def __str__(self):
         where = f"row {self.row}, {self.column}" if self.column else f"row {self.row}"
         return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class ContentGrants:
-    """How an import opens content to learners; a higher layer (lms) supplies it.
-
-    find(slugs) -> {slug: item} for the slugs that exist (one query);
-    grant(user=, item=, expires_on=, actor=) opens one item (the access service);
-    held(user_ids) -> {user_id: [(slug, expires_on or None)]} for the export;
-    permission: what the uploading staff member needs to grant content.
-    """
-
-    find: Callable[[Iterable[str]], dict[str, Any]]
-    grant: Callable[..., Any]
-    held: Callable[[list[int]], dict[int, list[tuple[str, datetime.date | None]]]] | None = None
-    permission: str = ""
-
-
-# Filled at start-up by the layer that may import access (see lms): name -> ContentGrants.
-GRANT_HANDLERS: dict[str, ContentGrants] = {}
-
-
-def register_grant_handler(handler, name="content"):
-    GRANT_HANDLERS[name] = handler
-
-
-def grant_handler(name="content"):
-    return GRANT_HANDLERS.get(name)
 
 
 @dataclass
@@ -160,8 +132,6 @@ def _check_header(header, reference_keys, grants):
         if column in COLUMNS:
             continue
         if column == GRANTS_COLUMN:
-            if grants is None:
-                errors.append(RowError(1, column, "Content grants cannot be imported here."))
             continue
         if column.startswith(REFERENCE_PREFIX):
             if column[len(REFERENCE_PREFIX) :] not in reference_keys:
@@ -449,7 +419,7 @@ def import_users(
     progress=None,
 ):
     """Create or update users from CSV (matched by e-mail); all or nothing unless told."""
-    grants = grants if grants is not None else grant_handler()
+    grants = grants if grants is not None else content_grants()
     header, rows = read_rows(text_stream)
     result = ImportResult(rows=len(rows), dry_run=dry_run)
     if progress:

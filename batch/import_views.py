@@ -38,10 +38,10 @@ class ImportForm(forms.Form):
 def upload(request):
     """GET: the upload form. POST: check (and import) the file, then list what happened."""
     if request.method != "POST":
-        return render(request, "users/import_upload.html", {"form": ImportForm()})
+        return render(request, "batch/import_upload.html", {"form": ImportForm()})
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "users/import_upload.html", {"form": form})
+        return render(request, "batch/import_upload.html", {"form": form})
     data = form.cleaned_data
     stream = io.TextIOWrapper(data["file"].file, encoding="utf-8-sig", newline="")
     try:
@@ -59,7 +59,7 @@ def upload(request):
         refused_whole = False
     return render(
         request,
-        "users/import_result.html",
+        "batch/import_result.html",
         {
             "form": ImportForm(initial={"dry_run": False}) if result.ok else form,
             "result": result,

@@ -1,4 +1,4 @@
-"""Celery task of the bulk actions (a thin wrapper over users.bulk)."""
+"""Celery task of the bulk actions (a thin wrapper over batch.bulk)."""
 
 from celery import shared_task
 

@@ -10,9 +10,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from . import bulk, importing, list_filters
+from users import list_filters
+from users.roles import Role
+
+from . import bulk
+from .grants import content_grants
 from .models import BulkJob
-from .roles import Role
 
 LEARNERS_URL = "/manage/users/learners/"
 
@@ -44,13 +47,10 @@ class BulkActionForm(forms.Form):
 
     def _clean_content(self, data):
         slug = (data.get("content") or "").strip()
-        handler = importing.grant_handler()
-        if handler is None:
-            self.add_error("content", "Content grants are not available.")
-        elif not slug:
+        if not slug:
             self.add_error("content", "Enter the slug of the content to open.")
         else:
-            item = handler.find([slug]).get(slug)
+            item = content_grants().find([slug]).get(slug)
             if item is None:
                 self.add_error("content", f"No content has the slug “{slug}”.")
             else:
@@ -109,7 +109,7 @@ def _back_to_list(post):
 
 def _url(name, **kwargs):
     try:
-        return reverse(f"users:{name}", kwargs=kwargs)
+        return reverse(f"batch:{name}", kwargs=kwargs)
     except NoReverseMatch:
         return ""
 
@@ -140,7 +140,7 @@ def confirm(request):
             )
     return render(
         request,
-        "users/bulk_confirm.html",
+        "batch/bulk_confirm.html",
         {"form": form, "count": len(found), "summary": summary, **selection},
         status=200 if summary else 400,
     )
@@ -191,12 +191,12 @@ def _job_context(job):
 
 def job_page(request, job_id):
     """A bulk action's progress bar and, once finished, who failed and why."""
-    return render(request, "users/bulk_job.html", _job_context(_job(request, job_id)))
+    return render(request, "batch/bulk_job.html", _job_context(_job(request, job_id)))
 
 
 def job_progress(request, job_id):
     """The progress fragment the job page polls every 2 seconds while it runs."""
-    return render(request, "users/bulk_progress.html", _job_context(_job(request, job_id)))
+    return render(request, "batch/bulk_progress.html", _job_context(_job(request, job_id)))
 
 
 urlpatterns = [
