@@ -26,6 +26,8 @@ COPY activity ./activity
 COPY engagement ./engagement
 COPY payments ./payments
 COPY transcripts ./transcripts
+COPY batch ./batch
+COPY privacy ./privacy
 COPY templates ./templates
 COPY static ./static
 RUN pip install .

@@ -4,7 +4,6 @@ from django.apps import AppConfig
 class AccessConfig(AppConfig):
     name = "access"
     verbose_name = "Access"
-    privacy_module = "access.privacy"
     customer_service_permissions = [
         "access.view_content",
         "access.view_learningpath",

@@ -4,7 +4,6 @@ from django.apps import AppConfig
 class ActivityConfig(AppConfig):
     name = "activity"
     verbose_name = "Activity"
-    privacy_module = "activity.privacy"
     # Customer Service sees everything on the Activity tab, forgives attempts, issues
     # certificates and grants awards. Revoking a certificate, editing assessments,
     # certificate templates and award types, and the gamification switch stay with Admin.

@@ -6,6 +6,7 @@ a refusal for one learner is reported and the others go on.
 
 import datetime
 
+from celery import shared_task
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -131,8 +132,6 @@ def bulk_job_start(*, actor, action, parameters, user_ids):
             changes={"action": [None, ACTIONS[action]], "learners": [None, job.total]},
         )
         if job.total > INLINE_LIMIT:
-            from .tasks import run_bulk_job
-
             transaction.on_commit(lambda: run_bulk_job.delay(job.pk))
     if job.total <= INLINE_LIMIT:
         job = bulk_job_run(job_id=job.pk)
@@ -253,3 +252,10 @@ STEPS = {
         is not None
     ),
 }
+
+
+@shared_task(name="batch.tasks.run_bulk_job", acks_late=True)
+def run_bulk_job(job_id):
+    """Apply a large bulk action learner by learner, writing progress as it goes."""
+    job = bulk_job_run(job_id=job_id)
+    return None if job is None else {"done": job.done, "failed": job.failed}

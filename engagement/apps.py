@@ -4,7 +4,6 @@ from django.apps import AppConfig
 class EngagementConfig(AppConfig):
     name = "engagement"
     verbose_name = "Engagement"
-    privacy_module = "engagement.privacy"
     # Customer Service reads both reports and may reset a learner's progress (a support fix
     # that keeps the history). Marking content complete, possibly back-dated and possibly
     # issuing a certificate, is an admin decision: Admin only.

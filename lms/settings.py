@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "payments",
     "transcripts",
     "batch",
+    "privacy",
     # lms last: project wiring (seed_demo spans every app).
     "lms",
 ]
@@ -213,7 +214,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "users.tasks.sweep_outbox", "schedule": 60.0},
     "expire-access": {"task": "access.tasks.expire_access", "schedule": crontab(minute=5)},
     "process-erasures": {
-        "task": "users.privacy_tasks.process_erasures",
+        "task": "privacy.tasks.process_erasures",
         "schedule": crontab(hour=3, minute=30),
     },
     "expire-subscriptions": {

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("transcripts.urls")),
     path("", include("batch.urls")),
+    path("", include("privacy.urls")),
     path("django-admin/", admin.site.urls),
 ]
 # Media (transcript and certificate PDFs) is never served by URL: views check who asks.

@@ -4,7 +4,6 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments"
-    privacy_module = "payments.privacy"
     # Customer Service sees everything on the Payments tab, keeps the card on file up to
     # date, refunds charges and cancels subscriptions. Charging a card for a new
     # subscription or purchase (payments.add_subscription, payments.add_purchase) is Admin only.

@@ -4,7 +4,6 @@ from django.apps import AppConfig
 class TranscriptsConfig(AppConfig):
     name = "transcripts"
     verbose_name = "Transcripts"
-    privacy_module = "transcripts.privacy"
     customer_service_permissions = [
         "transcripts.view_transcriptexport",
         "transcripts.add_transcriptexport",

@@ -3,6 +3,7 @@
 import logging
 from decimal import Decimal, InvalidOperation
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -16,6 +17,8 @@ from users.rules import require_can_export
 
 from . import selectors
 from .models import (
+    RENDER_SOFT_TIME_LIMIT,
+    RENDER_TIME_LIMIT,
     STALE_QUEUED_AFTER,
     STALE_RENDERING_AFTER,
     TranscriptExport,
@@ -213,9 +216,19 @@ def export_request(*, learner, actor, include_in_progress=False):
 
 
 def _enqueue(export_id):
-    from .tasks import render_transcript_pdf
-
     render_transcript_pdf.delay(export_id)
+
+
+@shared_task(
+    name="transcripts.tasks.render_transcript_pdf",
+    time_limit=RENDER_TIME_LIMIT,
+    soft_time_limit=RENDER_SOFT_TIME_LIMIT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def render_transcript_pdf(export_id):
+    """Render one queued transcript export (a no-op if it is already done or being done)."""
+    export_render(export_id=export_id)
 
 
 def export_render(*, export_id):

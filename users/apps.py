@@ -4,7 +4,6 @@ from django.apps import AppConfig
 class UsersConfig(AppConfig):
     name = "users"
     verbose_name = "Users"
-    privacy_module = "users.privacy"
     # Permissions (app_label.codename) the Customer Service role holds. Every app
     # declares its own; roles.sync_role_permissions gathers them.
     customer_service_permissions = [

@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from hijack.views import AcquireUserView
 
-from . import confirm, list_filters, privacy, search, selectors, services
+from . import confirm, list_filters, privacy_state, search, selectors, services
 from .details import PROFILE_FIELDS, StaleRecord, user_update_details
 from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
 from .models import ImpersonationSession, OutboundEmail, User, UserSettings
@@ -166,7 +166,7 @@ def _initial(subject, panels):
 def details(request, user_id):
     """Details tab: basic info, New Password, role, reference fields, actions, History."""
     subject, context = record_context(user_id, active_tab="Details")
-    context.update(privacy.privacy_context(subject=subject, actor=request.user))
+    context.update(privacy_state.privacy_context(subject=subject, actor=request.user))
     panels = selectors.details_panels(subject)
     may_edit = can_edit_user(actor=request.user, target=subject)
     form_kwargs = {

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -216,9 +217,23 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from .sessions import SessionStore
+        return UserSessionStore
 
-        return SessionStore
+
+class UserSessionStore(DBStore):
+    """The session engine's store (SESSION_ENGINE users.sessions): UserSession rows."""
+
+    @classmethod
+    def get_model_class(cls):
+        return UserSession
+
+    def create_model_instance(self, data):
+        instance = super().create_model_instance(data)
+        try:
+            instance.user_id = int(data.get("_auth_user_id"))
+        except (TypeError, ValueError):
+            instance.user_id = None
+        return instance
 
 
 class SchoolSettingsBase(models.Model):

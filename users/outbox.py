@@ -12,6 +12,7 @@ import logging
 import smtplib
 from datetime import timedelta
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -53,8 +54,6 @@ def enqueue(*, key, to, subject, body, user=None):
 
 def dispatch(email_id, countdown=None):
     """Hand an e-mail to the worker; if the broker is down, the sweeper will do it later."""
-    from .tasks import deliver_email
-
     try:
         deliver_email.apply_async((email_id,), countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker failure: the row stays pending
@@ -125,3 +124,15 @@ def sweep(now=None):
     )
     ids = list(due.values_list("pk", flat=True)[:1000])
     return sum(1 for email_id in ids if dispatch(email_id))
+
+
+@shared_task(name="users.tasks.deliver_email", time_limit=120, soft_time_limit=100)
+def deliver_email(email_id):
+    """Send one outbox e-mail (claims it first: a second delivery of this task is a no-op)."""
+    return deliver(email_id)
+
+
+@shared_task(name="users.tasks.sweep_outbox")
+def sweep_outbox():
+    """Every minute: re-enqueue e-mails a broker outage or a killed worker left behind."""
+    return sweep()

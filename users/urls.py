@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manage_views, privacy_views, views
+from . import manage_views, views
 
 app_name = "users"
 
@@ -35,17 +35,6 @@ urlpatterns = [
         "manage/users/<int:user_id>/emails/<int:email_id>/retry/",
         manage_views.email_retry,
         name="email_retry",
-    ),
-    path(
-        "manage/users/<int:user_id>/privacy/export/",
-        privacy_views.export,
-        name="privacy_export",
-    ),
-    path("manage/users/<int:user_id>/privacy/erase/", privacy_views.erase, name="privacy_erase"),
-    path(
-        "manage/users/<int:user_id>/privacy/erase/cancel/",
-        privacy_views.erase_cancel,
-        name="privacy_erase_cancel",
     ),
     path("manage/settings/users/", manage_views.user_settings, name="settings"),
     path("manage/users/<int:user_id>/impersonate/", manage_views.impersonate, name="impersonate"),

@@ -12,12 +12,12 @@ from playwright.sync_api import expect
 from engagement.models import Progress
 from payments import services as payments
 from payments.models import Card, Subscription
+from privacy.services import erasure_request
 from tests.browser.pages import send_reset_progress, sign_in_to_manage
 from tests.engagement.factories import ProgressFactory, grant
 from tests.factories import PASSWORD, AdminFactory
 from tests.payments.factories import ContentFactory, PlanFactory, paid_learner
 from users.models import ErasureRequest
-from users.privacy import erasure_request
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

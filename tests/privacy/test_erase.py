@@ -10,6 +10,8 @@ from django.utils import timezone
 from activity.models import Certificate
 from engagement.models import ContentAction, Progress
 from payments.models import Card, Purchase, Subscription, Transaction
+from privacy.services import erasure_cancel, erasure_perform, erasure_request, process_due_erasures
+from privacy.tasks import process_erasures
 from tests.factories import PASSWORD, AdminFactory, LearnerFactory, SupportFactory
 from tests.privacy.conftest import after_window
 from transcripts.models import TranscriptExport
@@ -21,8 +23,6 @@ from users.models import (
     User,
     UserSession,
 )
-from users.privacy import erasure_cancel, erasure_perform, erasure_request, process_due_erasures
-from users.privacy_tasks import process_erasures
 
 pytestmark = [
     pytest.mark.django_db,

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from privacy.services import privacy_export
 from users.models import AuditEvent
-from users.privacy import privacy_export
 
 pytestmark = [
     pytest.mark.django_db,

@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from privacy.services import erasure_request
 from tests.factories import AdminFactory, LearnerFactory
 from users.models import ErasureRequest
-from users.privacy import erasure_request
 
 # PostgreSQL only: two requests at once (SQLite locks whole tables).
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]

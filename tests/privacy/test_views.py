@@ -2,8 +2,9 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
+from privacy.services import erasure_request
 from users.models import AuditEvent, ErasureRequest
-from users.privacy import erasure_request, privacy_context
+from users.privacy_state import privacy_context
 
 pytestmark = [
     pytest.mark.django_db,

@@ -1,26 +1,23 @@
 """Privacy requests: export everything we hold about a learner, and erase them.
 
-Each app contributes through the module named by `privacy_module` in its AppConfig, with
-`export(user) -> {table: [row, ...]}` and `erase(user) -> {what: count}`. This module is the
-users app's part and the orchestrator; it finds the others at run time (users imports no app).
+Each area has a part: `export(user) -> {table: [row, ...]}` and `erase(user) -> {what: count}`.
+This module holds the users app's part (profile, fields, e-mails, audit) and runs them all;
+privacy/parts/ holds the others, one module per tab app, reading that app's models.
 """
 
 import csv
 import datetime
-import decimal
 import io
 import json
 import zipfile
-from importlib import import_module
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import audit
-from .models import (
+from users import audit
+from users.models import (
     AuditEvent,
     ErasureRequest,
     ImpersonationSession,
@@ -28,15 +25,21 @@ from .models import (
     ProfileValue,
     User,
 )
-from .roles import RANK, Role, rank_of, role_of
-from .rules import can_edit_user, can_export, require, require_can_edit, require_can_export
-from .sessions import end_sessions
+from users.privacy_state import (
+    ERASE_PERMISSION,
+    EXPORT_PERMISSION,
+    erased_email,
+    is_erasable,
+)
+from users.roles import role_of
+from users.rules import require, require_can_edit, require_can_export
+from users.sessions import end_sessions
+
+from .parts import access, activity, engagement, payments, transcripts
+from .rows import ERASED, plain, plain_rows
 
 CANCEL_WINDOW = datetime.timedelta(days=7)
-ERASED = "[erased]"
 ERASED_NAME = ("Erased", "learner")
-ERASE_PERMISSION = "users.erase_user"
-EXPORT_PERMISSION = "users.manage_users"
 ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
 PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone", *ADDRESS_FIELDS)
 # Keys of audit `changes` whose values are the learner's personal data.
@@ -44,48 +47,10 @@ PERSONAL_CHANGE_KEYS = {*PERSONAL_FIELDS, "name", "full_name", "note", "notes", 
 PERSONAL_CHANGE_PREFIXES = ("reference:", "profile:", "custom_input:", "survey:")
 
 
-def erased_email(user):
-    return f"erased-{user.pk}@erased.invalid"
-
-
-def plain(value):
-    """A JSON-ready value: dates as ISO 8601, decimals and other objects as text."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
-    if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
-    return str(value)
-
-
-def plain_rows(queryset, *fields, **renamed):
-    """Rows of plain values: `fields` as named, `renamed` as {column: lookup}."""
-    columns = {field: field for field in fields} | renamed
-    return [
-        {column: plain(row[lookup]) for column, lookup in columns.items()}
-        for row in queryset.values(*columns.values())
-    ]
-
-
-def privacy_modules():
-    """(app label, module) for every installed app that declares a privacy module."""
-    found = []
-    for config in apps.get_app_configs():
-        name = getattr(config, "privacy_module", None)
-        if name:
-            found.append((config.label, import_module(name)))
-    return found
-
-
 # The users app's part --------------------------------------------------------------------------
 
 
-def export(user):
+def _users_export(user):
     """Profile, school-defined fields, invitations, impersonations and audit entries."""
     profile = {field: plain(getattr(user, field)) for field in ("id", *PERSONAL_FIELDS)}
     profile |= {
@@ -144,7 +109,7 @@ def export(user):
     }
 
 
-def erase(user):
+def _users_erase(user):
     """Anonymise the profile: names, e-mail, phone, address, profile values; no more sign-in.
 
     E-mails not sent yet are dropped; sent ones keep their date and subject, not the address.
@@ -195,7 +160,7 @@ def _csv_text(rows):
 
 def personal_data(user):
     """Everything we hold about a learner: {app label: {table: rows}}."""
-    return {label: module.export(user) for label, module in privacy_modules()}
+    return {label: export(user) for label, (export, _) in PARTS.items()}
 
 
 @transaction.atomic
@@ -235,35 +200,6 @@ def privacy_export(*, user, actor):
 
 
 # Erasure -------------------------------------------------------------------------------------
-
-
-def open_request(user):
-    return (
-        ErasureRequest.objects.select_related("requested_by")
-        .filter(user=user, cancelled_at__isnull=True, completed_at__isnull=True)
-        .first()
-    )
-
-
-def privacy_context(*, subject, actor):
-    """What the Details tab's Privacy section shows (one query)."""
-    return {
-        "erasure_request": open_request(subject),
-        "may_export": can_export(actor=actor, subject=subject)
-        and actor.has_perm(EXPORT_PERMISSION),
-        "may_erase": actor.has_perm(ERASE_PERMISSION)
-        and can_edit_user(actor=actor, target=subject)
-        and is_erasable(subject),
-    }
-
-
-def is_erasable(user):
-    """Only learners are erased; staff leave by losing their role first."""
-    return (
-        rank_of(user) == RANK[Role.LEARNER]
-        and not user.is_staff
-        and not user.email.endswith("@erased.invalid")
-    )
 
 
 @transaction.atomic
@@ -390,8 +326,8 @@ def erasure_perform(*, request, now=None):
     user = User.objects.select_for_update().get(pk=request.user_id)
     personal = _personal_values(user)
     changes = {}
-    for label, module in privacy_modules():
-        for what, count in (module.erase(user) or {}).items():
+    for label, (_, erase) in PARTS.items():
+        for what, count in (erase(user) or {}).items():
             changes[f"{label}.{what}"] = [None, plain(count)]
     changes["users.audit_events_redacted"] = [None, redact_subject_personal_data(user, personal)]
     request.completed_at = now
@@ -416,3 +352,13 @@ def process_due_erasures(*, now=None, log=None):
             if log:
                 log(f"Erased learner {request.user_id} (request {request.pk}).")
     return done
+
+
+# Every area's part, in the export's order: {label: (export, erase)}.
+PARTS = {
+    "users": (_users_export, _users_erase),
+    **{
+        part.__name__.rsplit(".", 1)[-1]: (part.export, part.erase)
+        for part in (access, activity, engagement, payments, transcripts)
+    },
+}

@@ -7,10 +7,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import confirm, privacy
-from .models import User
-from .record import record_context
-from .rules import can_edit_user
+from users import confirm, privacy_state
+from users.models import User
+from users.record import record_context
+from users.rules import can_edit_user
+
+from . import services
 
 
 class ErasureForm(forms.Form):
@@ -27,16 +29,15 @@ class ErasureForm(forms.Form):
 def export(request, user_id):
     """Download a ZIP of everything we hold about the learner."""
     subject = get_object_or_404(User, pk=user_id)
-    data = privacy.privacy_export(user=subject, actor=request.user)
+    data = services.privacy_export(user=subject, actor=request.user)
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="personal-data-{subject.pk}.zip"'
     return response
 
 
 def _require_may_erase(actor, subject):
-    if not (
-        actor.has_perm(privacy.ERASE_PERMISSION) and can_edit_user(actor=actor, target=subject)
-    ):
+    may_erase = actor.has_perm(privacy_state.ERASE_PERMISSION)
+    if not (may_erase and can_edit_user(actor=actor, target=subject)):
         raise PermissionDenied("Only an admin can erase a learner.")
 
 
@@ -47,7 +48,7 @@ def erase(request, user_id):
     form = ErasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            scheduled = privacy.erasure_request(
+            scheduled = services.erasure_request(
                 user=subject, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
@@ -65,12 +66,12 @@ def erase(request, user_id):
             return redirect("users:details", user_id=subject.pk)
     context |= {
         "form": form,
-        "erasure_request": privacy.open_request(subject),
-        "erasable": privacy.is_erasable(subject),
-        "window_days": privacy.CANCEL_WINDOW.days,
+        "erasure_request": privacy_state.open_request(subject),
+        "erasable": privacy_state.is_erasable(subject),
+        "window_days": services.CANCEL_WINDOW.days,
         "erasure_cancel_confirm": confirm.erasure_cancel(),
     }
-    return render(request, "users/privacy_erase.html", context)
+    return render(request, "privacy/erase.html", context)
 
 
 @require_POST
@@ -78,7 +79,7 @@ def erase_cancel(request, user_id):
     """Call off the scheduled erasure of this learner."""
     subject = get_object_or_404(User, pk=user_id)
     _require_may_erase(request.user, subject)
-    scheduled = privacy.open_request(subject)
+    scheduled = privacy_state.open_request(subject)
     if scheduled is None:
         messages.info(request, "No erasure is scheduled for this learner. Nothing changed.")
     elif not confirm.is_confirmed(request):
@@ -92,6 +93,6 @@ def erase_cancel(request, user_id):
             confirm_label="Cancel erasure",
         )
     else:
-        privacy.erasure_cancel(request=scheduled, actor=request.user)
+        services.erasure_cancel(request=scheduled, actor=request.user)
         messages.success(request, "Erasure cancelled: nothing was erased.")
     return redirect("users:details", user_id=subject.pk)

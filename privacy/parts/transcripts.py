@@ -1,10 +1,9 @@
-"""The transcripts app's part of a privacy request (TranscriptsConfig.privacy_module)."""
+"""The transcripts app's part of a privacy request (privacy/services.py runs it)."""
 
 from django.db import transaction
 
-from users.privacy import plain_rows
-
-from .models import TranscriptExport
+from privacy.rows import plain_rows
+from transcripts.models import TranscriptExport
 
 
 def export(user):

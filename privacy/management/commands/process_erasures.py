@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from users.privacy import process_due_erasures
+from privacy.services import process_due_erasures
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .privacy import process_due_erasures
+from .services import process_due_erasures
 
 
 @shared_task

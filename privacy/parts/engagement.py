@@ -1,8 +1,7 @@
-"""The engagement app's part of a privacy request (EngagementConfig.privacy_module)."""
+"""The engagement app's part of a privacy request (privacy/services.py runs it)."""
 
-from users.privacy import plain_rows
-
-from .models import ContentAction, Progress
+from engagement.models import ContentAction, Progress
+from privacy.rows import plain_rows
 
 
 def export(user):

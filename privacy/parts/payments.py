@@ -1,10 +1,9 @@
-"""The payments app's part of a privacy request (PaymentsConfig.privacy_module)."""
+"""The payments app's part of a privacy request (privacy/services.py runs it)."""
 
 from django.utils import timezone
 
-from users.privacy import plain_rows
-
-from .models import Card, Purchase, Subscription, Transaction
+from payments.models import Card, Purchase, Subscription, Transaction
+from privacy.rows import plain_rows
 
 
 def export(user):

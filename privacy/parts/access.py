@@ -1,8 +1,7 @@
-"""The access app's part of a privacy request (found through AccessConfig.privacy_module)."""
+"""The access app's part of a privacy request (privacy/services.py runs it)."""
 
-from users.privacy import ERASED, plain_rows
-
-from .models import AccessGrant, BulkPurchase, RedemptionCode, SublicenseSeat
+from access.models import AccessGrant, BulkPurchase, RedemptionCode, SublicenseSeat
+from privacy.rows import ERASED, plain_rows
 
 
 def export(user):

@@ -1,8 +1,7 @@
-"""The activity app's part of a privacy request (found through ActivityConfig.privacy_module)."""
+"""The activity app's part of a privacy request (privacy/services.py runs it)."""
 
-from users.privacy import ERASED, plain_rows
-
-from .models import Attempt, AwardGrant, Certificate
+from activity.models import Attempt, AwardGrant, Certificate
+from privacy.rows import ERASED, plain_rows
 
 
 def export(user):
