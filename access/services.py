@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from users import audit
 from users.rules import require, require_can_edit
+from users.services import school_settings_update
 
 from .models import (
     AccessGrant,
@@ -500,21 +501,13 @@ def panorama_main_sync(*, panorama):
     return main
 
 
-@transaction.atomic
 def access_settings_update(*, actor, learner_archiving):
     """Turn learner-driven archiving on or off for the whole school: (settings, changed)."""
-    _require_catalog_editor(actor, "access.change_accesssettings")
-    settings = AccessSettings.load()
-    settings = AccessSettings.objects.select_for_update().get(pk=settings.pk)
-    old = settings.learner_archiving
-    if old == learner_archiving:
-        return settings, False
-    settings.learner_archiving = learner_archiving
-    settings.save(update_fields=["learner_archiving"])
-    audit.record(
+    settings, changes = school_settings_update(
+        model=AccessSettings,
         actor=actor,
-        subject=None,
+        values={"learner_archiving": learner_archiving},
+        permission="access.change_accesssettings",
         action="access.settings_changed",
-        changes={"learner_archiving": [old, learner_archiving]},
     )
-    return settings, True
+    return settings, bool(changes)

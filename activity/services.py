@@ -10,6 +10,7 @@ from django.utils import timezone
 from access.selectors import has_access
 from users import audit
 from users.rules import require, require_can_edit
+from users.services import school_settings_update
 
 from .models import (
     MAX_AWARD_QUANTITY,
@@ -299,25 +300,13 @@ def award_grant(*, user, award_type, quantity, content, actor, note=""):
     return grant
 
 
-@transaction.atomic
 def activity_settings_update(*, actor, gamification):
     """Turn school-wide gamification on or off (Settings > Activity)."""
-    if actor is not None:
-        require(
-            actor.has_perm("activity.change_activitysettings"),
-            "Your role does not allow changing school settings.",
-        )
-    settings_row = ActivitySettings.load()
-    settings_row = ActivitySettings.objects.select_for_update().get(pk=settings_row.pk)
-    old = settings_row.gamification
-    if old == gamification:
-        return settings_row
-    settings_row.gamification = gamification
-    settings_row.save(update_fields=["gamification"])
-    audit.record(
+    settings_row, _ = school_settings_update(
+        model=ActivitySettings,
         actor=actor,
-        subject=None,
+        values={"gamification": gamification},
+        permission="activity.change_activitysettings",
         action="activity.settings_changed",
-        changes={"gamification": [old, gamification]},
     )
     return settings_row

@@ -270,11 +270,25 @@ def dual_role_learner_record_create(*, manager, actor):
 def user_settings_update(*, actor, values):
     """Change the school-wide user switches (Dual Role, impersonation); returns what changed
     ({field: [old, new]}, empty when nothing did: then no audit event)."""
-    require(
-        actor is None or actor.has_perm("users.change_usersettings"),
-        "Only admins change school settings.",
+    _, changes = school_settings_update(
+        model=UserSettings,
+        actor=actor,
+        values=values,
+        permission="users.change_usersettings",
+        action="settings.users.updated",
     )
-    current = UserSettings.objects.select_for_update().get(pk=UserSettings.load().pk)
+    return changes
+
+
+@transaction.atomic
+def school_settings_update(*, model, actor, values, permission, action):
+    """Set some fields of a school-wide settings row (a SchoolSettingsBase subclass):
+    (the row, {field: [old, new]}). When nothing changes: no save and no audit event."""
+    require(
+        actor is None or actor.is_superuser or actor.has_perm(permission),
+        "Your role does not allow changing school settings.",
+    )
+    current = model.objects.select_for_update().get(pk=model.load().pk)
     changes = {}
     for field, value in values.items():
         if getattr(current, field) != value:
@@ -282,8 +296,8 @@ def user_settings_update(*, actor, values):
             setattr(current, field, value)
     if changes:
         current.save(update_fields=list(changes))
-        audit.record(actor=actor, subject=None, action="settings.users.updated", changes=changes)
-    return changes
+        audit.record(actor=actor, subject=None, action=action, changes=changes)
+    return current, changes
 
 
 @transaction.atomic

@@ -90,9 +90,14 @@ class TestTab:
         assert len(second.context["sections"]["content"].rows) == 5
 
     def test_a_bad_cursor_is_page_one(self, admin_client, learner):
-        GrantFactory(user=learner)
+        for _ in range(55):
+            GrantFactory(user=learner)
         response = admin_client.get(tab_url(learner), {"content_cursor": "%%%garbage"})
         assert response.status_code == 200
+        shown = response.context["sections"]["content"]
+        first = admin_client.get(tab_url(learner)).context["sections"]["content"]
+        assert [row.pk for row in shown.rows] == [row.pk for row in first.rows]
+        assert len(shown.rows) == 50 and shown.previous_cursor is None
 
     def test_query_count_is_fixed_for_none_1_or_500_grants(self, admin_client, admin_user):
         def count(learner):

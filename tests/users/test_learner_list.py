@@ -77,7 +77,12 @@ def test_pages_forward_and_back_without_counting(admin_client):
 
 @pytest.mark.parametrize("cursor", ["garbage", "W10", "WyJhZnRlciIsIFsxXV0", "%%%"])
 def test_a_bad_cursor_is_page_one(admin_client, cursor):
-    assert admin_client.get(URL, {"cursor": cursor}).status_code == 200
+    for number in range(PAGE_SIZE + 3):
+        LearnerFactory(email=f"l{number:03d}@example.com")
+    response = admin_client.get(URL, {"cursor": cursor})
+    assert response.status_code == 200
+    assert names(response) == names(admin_client.get(URL))
+    assert response.context["page"].previous_cursor is None
 
 
 @pytest.mark.parametrize(
