@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from access import views as access_views
+from users.permissions import guard
 
 from . import views
+from .permissions import NEEDS
 
 admin.site.site_header = "Learning platform: Django admin"
 # Django's admin is for superusers only; staff work in /manage/.
@@ -11,7 +13,7 @@ admin.site.has_permission = lambda request: request.user.is_active and request.u
 
 urlpatterns = [
     path("", access_views.learner_home, name="home"),
-    path("manage/", views.manage_home, name="manage_home"),
+    *guard([path("manage/", views.manage_home, name="manage_home")], NEEDS),
     path("", include("users.urls")),
     path("", include("access.urls")),
     path("", include("activity.urls")),

@@ -365,8 +365,6 @@ def dual_role_create(request, user_id):
 
 def user_settings(request):
     """Settings > Users: Dual Role and impersonation switches (admins only)."""
-    if not request.user.has_perm("users.change_usersettings"):
-        raise PermissionDenied
     current = UserSettings.load()
     if request.method == "POST":
         form = UserSettingsForm(request.POST, instance=UserSettings.load())

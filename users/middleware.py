@@ -3,9 +3,9 @@ from django.core.exceptions import PermissionDenied
 
 from . import audit
 from .auth import client_ip
+from .rules import MANAGE_USERS
 
 MANAGE_PREFIX = "/manage/"
-MANAGE_PERMISSION = "users.manage_users"
 
 
 def real_actor_id(request):
@@ -44,7 +44,7 @@ def manage_gate(get_response):
     """
 
     def middleware(request):
-        allowed = request.user.is_authenticated and request.user.has_perm(MANAGE_PERMISSION)
+        allowed = request.user.is_authenticated and request.user.has_perm(MANAGE_USERS)
         if request.path_info.startswith(MANAGE_PREFIX) and not allowed:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())

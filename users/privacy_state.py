@@ -2,10 +2,10 @@
 
 from .models import ErasureRequest
 from .roles import RANK, Role, rank_of
-from .rules import can_edit_user, can_export
+from .rules import MANAGE_USERS, can_edit_user, can_export
 
 ERASE_PERMISSION = "users.erase_user"
-EXPORT_PERMISSION = "users.manage_users"
+EXPORT_PERMISSION = MANAGE_USERS
 
 
 def erased_email(user):

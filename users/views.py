@@ -10,6 +10,7 @@ from hijack.views import ReleaseUserView
 
 from . import impersonation, services
 from .forms import AcceptInviteForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from .rules import MANAGE_USERS
 
 
 class SignInView(auth_views.LoginView):
@@ -19,7 +20,7 @@ class SignInView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         """Managers land on /manage/, learners on their home page."""
-        if self.request.user.has_perm("users.manage_users"):
+        if self.request.user.has_perm(MANAGE_USERS):
             return reverse("manage_home")
         return super().get_default_redirect_url()
 

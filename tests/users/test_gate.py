@@ -4,7 +4,10 @@ import re
 import uuid
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import LearnerFactory
 
 CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
 
@@ -62,3 +65,56 @@ def test_manager_gets_through(admin_client, learner, route):
     response = admin_client.get(concrete(route, learner.pk))
     assert response.status_code not in (401, 403)
     assert not (response.status_code == 302 and response.url.startswith("/sign_in"))
+
+
+def manage_views(resolver=None, prefix=""):
+    """(route, view) of every /manage/ URL pattern."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from manage_views(entry, route)
+        elif route.startswith("manage/"):
+            yield route, entry.callback
+
+
+VIEWS = sorted(manage_views(), key=lambda pair: pair[0])
+
+
+def test_every_manage_view_is_guarded_by_its_apps_permission_map():
+    unguarded = [route for route, view in VIEWS if not hasattr(view, "need")]
+    assert unguarded == [], "add these to the app's permissions.NEEDS: " + ", ".join(unguarded)
+    assert len(VIEWS) == len(ROUTES)
+
+
+@pytest.fixture
+def bare_manager(db):
+    """Someone who may manage users and nothing else: each page's own permission is missing."""
+    group = Group.objects.create(name="Bare managers")
+    group.permissions.add(Permission.objects.get(codename="manage_users"))
+    user = LearnerFactory(email="bare@school.example")
+    user.groups.add(group)
+    return user
+
+
+NEEDING = [(route, view.need) for route, view in VIEWS if view.need.permission or view.need.post]
+
+
+def test_the_map_names_pages_that_need_more_than_managing_users():
+    assert {need.permission for _, need in NEEDING} >= {
+        "payments.refund_transaction",
+        "users.change_usersettings",
+        "engagement.view_progress",
+    }
+
+
+@pytest.mark.parametrize("route,need", NEEDING, ids=[route for route, _ in NEEDING])
+def test_a_page_refuses_whoever_lacks_the_permission_its_map_entry_names(
+    client, bare_manager, learner, route, need
+):
+    client.force_login(bare_manager)
+    url = concrete(route, learner.pk)
+    if need.permission:
+        assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert client.get(concrete("manage/users/learners/", learner.pk)).status_code == 200

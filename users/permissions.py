@@ -1,0 +1,90 @@
+"""Who may open each /manage/ page: one map per app, read by one wrapper.
+
+Each app's `permissions.py` holds NEEDS, {URL name: Need}; its urls.py passes its patterns
+through `guard`, which wraps every /manage/ view in the check its Need declares and refuses
+to start when a /manage/ pattern has no entry (or an entry names no pattern). What a change
+may do to whom (rank, role) is checked again by the service that makes it.
+"""
+
+import functools
+from dataclasses import dataclass
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+
+from .rules import MANAGE_USERS, can_view_record
+
+MANAGE_PREFIX = "manage/"
+
+
+@dataclass(frozen=True)
+class Need:
+    """What a /manage/ page asks of whoever opens it, besides the manage-users permission:
+    `permission` to open it at all, `post` also to send it a change, and `record`: the page
+    is about the learner of its <user_id>, whom the visitor must be allowed to see."""
+
+    permission: str = ""
+    post: str = ""
+    record: bool = False
+
+    def permissions(self, method):
+        wanted = [MANAGE_USERS, self.permission]
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            wanted.append(self.post)
+        return [name for name in wanted if name]
+
+
+def check(request, need, kwargs):
+    """None if the visitor may go on; raises PermissionDenied or answers a redirect to sign in."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not all(user.has_perm(name) for name in need.permissions(request.method)):
+        raise PermissionDenied("Your role does not allow this.")
+    if need.record:
+        subject = user.__class__(pk=kwargs["user_id"])
+        if not can_view_record(actor=user, subject=subject):
+            raise PermissionDenied("You may not open this record.")
+    return None
+
+
+def _guarded(view, need):
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        refused = check(request, need, kwargs)
+        return refused if refused is not None else view(request, *args, **kwargs)
+
+    guarded.need = need
+    return guarded
+
+
+def guard(patterns, needs):
+    """`patterns` with every /manage/ view wrapped in its Need from `needs` (by URL name)."""
+    named = set()
+    for pattern in patterns:
+        if not str(pattern.pattern).startswith(MANAGE_PREFIX):
+            continue
+        if pattern.name not in needs:
+            raise ImproperlyConfigured(f"/manage/ URL {pattern.name!r} has no entry in NEEDS.")
+        pattern.callback = _guarded(pattern.callback, needs[pattern.name])
+        named.add(pattern.name)
+    if set(needs) - named:
+        raise ImproperlyConfigured(f"NEEDS names no /manage/ URL: {sorted(set(needs) - named)}")
+    return patterns
+
+
+# The users app's own pages.
+NEEDS = {
+    "learners": Need(),
+    "staff": Need(),
+    "record": Need(record=True),
+    "details": Need(record=True),
+    "disable": Need(record=True),
+    "enable": Need(record=True),
+    "resend_invite": Need(record=True),
+    "dual_role_create": Need(record=True),
+    "email_retry": Need(record=True),
+    "settings": Need(permission="users.change_usersettings"),
+    "impersonate": Need(record=True),
+    "impersonation_log": Need(),
+}
