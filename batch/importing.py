@@ -27,17 +27,8 @@ from users.rules import can_assign_role, can_edit_user, can_manage_users
 
 from .grants import content_grants
 
-PROFILE_COLUMNS = (
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-)
+# The columns of a learner's record, e-mail first (it finds the learner).
+PROFILE_COLUMNS = ("email", *(name for name in details.PROFILE_FIELDS if name != "email"))
 COLUMNS = (*PROFILE_COLUMNS, "role")
 GRANTS_COLUMN = "grants"
 REFERENCE_PREFIX = "ref:"

@@ -6,6 +6,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from batch import importing
 from tests.fuzz.conftest import fingerprint
 from tests.fuzz.strategies import HOSTILE_EMAILS, HOSTILE_TEXT, dates, emails, numbers
 
@@ -13,16 +14,7 @@ pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/manage/users/import/"
 COLUMNS = [
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "role",
+    *importing.COLUMNS,
     "grants",
     "ref:employee_id",
 ]

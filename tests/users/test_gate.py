@@ -12,15 +12,16 @@ from tests.factories import LearnerFactory
 CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
 
 
-def manage_routes(resolver=None, prefix=""):
-    """Every URL pattern under /manage/ as a route template like 'manage/users/<int:id>/'."""
+def manage_views(resolver=None, prefix=""):
+    """(route, view) of every URL pattern under /manage/, the route a template like
+    'manage/users/<int:id>/'."""
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
-            yield from manage_routes(entry, route)
+            yield from manage_views(entry, route)
         elif isinstance(entry, URLPattern) and route.startswith("manage/"):
-            yield route
+            yield route, entry.callback
 
 
 def concrete(route, user_id):
@@ -31,7 +32,8 @@ def concrete(route, user_id):
     return "/" + CONVERTER.sub(fill, route)
 
 
-ROUTES = sorted(set(manage_routes()))
+VIEWS = sorted(manage_views(), key=lambda pair: pair[0])
+ROUTES = sorted({route for route, _ in VIEWS})
 
 
 def test_the_walk_finds_the_manage_pages():
@@ -65,20 +67,6 @@ def test_manager_gets_through(admin_client, learner, route):
     response = admin_client.get(concrete(route, learner.pk))
     assert response.status_code not in (401, 403)
     assert not (response.status_code == 302 and response.url.startswith("/sign_in"))
-
-
-def manage_views(resolver=None, prefix=""):
-    """(route, view) of every /manage/ URL pattern."""
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            yield from manage_views(entry, route)
-        elif route.startswith("manage/"):
-            yield route, entry.callback
-
-
-VIEWS = sorted(manage_views(), key=lambda pair: pair[0])
 
 
 def test_every_manage_view_is_guarded_by_its_apps_permission_map():
