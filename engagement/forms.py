@@ -6,7 +6,7 @@ from django.utils import timezone
 from access.models import Content
 
 from .models import ContentAction, Progress
-from .selectors import Filters
+from .reports import Filters
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(9000, 12, 31)

@@ -16,7 +16,7 @@ from users import confirm
 from users.record import record_context
 from users.rules import can_edit_user, require_can_edit, withheld_from_export
 
-from . import selectors, services
+from . import action_log, reports, selectors, services
 from .forms import (
     ActionLogFilterForm,
     ManualCompletionForm,
@@ -70,7 +70,7 @@ def _tab_context(request, subject, *, choices=None, reset_form=None, completion_
         "contents": contents.rows,
         "contents_page": contents,
         "paths": selectors.learning_path_progress(subject),
-        "recent_actions": selectors.recent_actions(subject),
+        "recent_actions": action_log.recent_actions(subject),
         "chart": _chart(days),
         "reset_form": reset_form or ProgressResetForm(contents=resettable, prefix="reset"),
         "completion_form": completion_form
@@ -286,7 +286,7 @@ def _report(request, *, form_class, page, export, header, filename, template):
     form = form_class(request.GET or None, contents=report_contents())
     filters = None
     if not form.is_bound:
-        filters = selectors.Filters()
+        filters = reports.Filters()
     elif form.is_valid():
         filters = form.filters()
     if request.GET.get("export") == "csv" and filters is not None:
@@ -309,9 +309,9 @@ def content_actions_report(request):
     return _report(
         request,
         form_class=ActionLogFilterForm,
-        page=selectors.action_log_page,
-        export=selectors.action_log_export,
-        header=selectors.ACTION_LOG_HEADER,
+        page=action_log.action_log_page,
+        export=action_log.action_log_export,
+        header=reports.ACTION_LOG_HEADER,
         filename="content-actions.csv",
         template="engagement/content_actions.html",
     )
@@ -322,9 +322,9 @@ def learner_progress_report(request):
     return _report(
         request,
         form_class=ProgressFilterForm,
-        page=selectors.learner_progress_page,
-        export=selectors.learner_progress_export,
-        header=selectors.PROGRESS_HEADER,
+        page=reports.learner_progress_page,
+        export=reports.learner_progress_export,
+        header=reports.PROGRESS_HEADER,
         filename="learner-progress.csv",
         template="engagement/learner_progress.html",
     )

@@ -4,8 +4,8 @@ import pytest
 
 from activity.models import Certificate, CertificateTemplate
 from engagement import services
+from engagement.action_log import recent_actions
 from engagement.models import ContentAction, Progress
-from engagement.selectors import recent_actions
 from tests.engagement.factories import ContentFactory, grant
 from tests.factories import AdminFactory
 

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from engagement import services
+from engagement.action_log import LOG_SOURCES
 from engagement.models import ContentAction
-from engagement.selectors import LOG_SOURCES, PAGE_SIZE
+from engagement.selectors import PAGE_SIZE
 from tests.engagement.factories import ContentActionFactory, ContentFactory, ProgressFactory, grant
 from tests.factories import LearnerFactory
 from tests.transcripts.factories import CertificateFactory
@@ -366,7 +367,8 @@ def test_certificates_archiving_and_reinstating_show_in_the_log_and_tab(admin_cl
 def test_log_pages_merge_every_source_forward_and_back_without_gaps_or_repeats():
     """Rows from the three sources, several at the same instant, page by (when, source, id)."""
     from activity.models import Certificate
-    from engagement.selectors import Filters, action_log_page
+    from engagement.action_log import action_log_page
+    from engagement.reports import Filters
     from users.models import AuditEvent
 
     learner = LearnerFactory()
