@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from . import services
+from . import panoramas
 from .models import (
     AccessGrant,
     AccessSettings,
@@ -78,14 +78,14 @@ class PanoramaAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        created = services.panorama_create(name=obj.name, slug=obj.slug, actor=request.user)
+        created = panoramas.panorama_create(name=obj.name, slug=obj.slug, actor=request.user)
         obj.pk = created.pk
         obj._state.adding = False
         obj._state.db = created._state.db
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.panorama_main_sync(panorama=form.instance)
+        panoramas.panorama_main_sync(panorama=form.instance)
 
 
 class RedemptionCodeInline(admin.TabularInline):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from users.models import User
 
-from . import services
+from . import panoramas, services
 from .models import (
     AccessGrant,
     BulkPurchase,
@@ -108,7 +108,7 @@ def _panorama(contents, actor, log):
     if Panorama.objects.filter(slug=PANORAMA_SLUG).exists():
         return
     items = [contents[slug] for slug, _ in zip(contents, range(8), strict=False)]
-    panorama = services.panorama_create(
+    panorama = panoramas.panorama_create(
         name="Northwind Academy", slug=PANORAMA_SLUG, contents=items, actor=None
     )
     sales = Sublicense.objects.create(panorama=panorama, name="Sales team", seat_limit=25)
@@ -158,7 +158,7 @@ def _grants(learners, contents, actor, rng, log):
     for learner in learners[1:12]:
         if not learner.sublicense_seats.exists():
             with contextlib.suppress(ValidationError):
-                services.seat_assign(user=learner, sublicense=rng.choice(sublicenses), actor=actor)
+                panoramas.seat_assign(user=learner, sublicense=rng.choice(sublicenses), actor=actor)
     log(f"  access: grants for {made} learners")
 
 

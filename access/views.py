@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from users.record import record_context
 
-from . import selectors, services
+from . import panoramas, selectors, services
 from .forms import (
     AccessSettingsForm,
     AddAccessForm,
@@ -180,7 +180,7 @@ def seat(request, user_id):
     if form.is_valid():
         sublicense = form.cleaned_data["sublicense"]
         try:
-            done = services.seat_assign(user=subject, sublicense=sublicense, actor=request.user)
+            done = panoramas.seat_assign(user=subject, sublicense=sublicense, actor=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:

@@ -110,10 +110,10 @@ def test_demo_seed_is_believable_and_idempotent():
 
 
 def test_django_admin_refuses_to_delete_the_main_sublicense(client):
-    from access import services
+    from access import panoramas
 
     client.force_login(SuperuserFactory())
-    panorama = services.panorama_create(name="Beta", slug="beta", actor=None)
+    panorama = panoramas.panorama_create(name="Beta", slug="beta", actor=None)
     main = panorama.sublicenses.get()
     response = client.post(
         f"/django-admin/access/panorama/{panorama.pk}/change/",

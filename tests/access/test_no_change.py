@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from access import services
+from access import panoramas, services
 from access.models import AccessGrant, AccessSettings
 from tests.access.factories import (
     ContentFactory,
@@ -165,16 +165,16 @@ class TestAddWhatIsHeld:
 class TestSeatAlreadyHeld:
     def test_the_same_sublicense_again_changes_nothing(self, admin_user, learner):
         team = SublicenseFactory(seat_limit=2)
-        first = services.seat_assign(user=learner, sublicense=team, actor=admin_user)
+        first = panoramas.seat_assign(user=learner, sublicense=team, actor=admin_user)
         before = event_count()
-        again = services.seat_assign(user=learner, sublicense=team, actor=admin_user)
+        again = panoramas.seat_assign(user=learner, sublicense=team, actor=admin_user)
         assert first.changed and not again.changed and again.seat.pk == first.seat.pk
         assert event_count() == before
 
     def test_the_page_says_the_seat_is_already_held(self, admin_client, admin_user, learner):
         panorama = PanoramaFactory(name="Acme")
         team = SublicenseFactory(panorama=panorama, name="Sales", seat_limit=2)
-        services.seat_assign(user=learner, sublicense=team, actor=admin_user)
+        panoramas.seat_assign(user=learner, sublicense=team, actor=admin_user)
         before = event_count()
         page = shown(
             admin_client, admin_client.post(f"{tab_url(learner)}seat/", {"sublicense": team.pk})
@@ -187,7 +187,7 @@ class TestSeatAlreadyHeld:
         panorama = PanoramaFactory(name="Acme")
         sales = SublicenseFactory(panorama=panorama, name="Sales", seat_limit=2)
         ops = SublicenseFactory(panorama=panorama, name="Ops", seat_limit=2)
-        services.seat_assign(user=learner, sublicense=sales, actor=admin_user)
+        panoramas.seat_assign(user=learner, sublicense=sales, actor=admin_user)
         page = shown(
             admin_client, admin_client.post(f"{tab_url(learner)}seat/", {"sublicense": ops.pk})
         )

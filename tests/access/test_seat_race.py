@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from access import services
+from access import panoramas
 from access.models import Sublicense, SublicenseSeat
 from tests.access.factories import SublicenseFactory
 from tests.factories import AdminFactory, LearnerFactory
@@ -28,7 +28,7 @@ def test_two_admins_one_last_seat_one_wins_one_gets_the_message():
 
         try:
             barrier.wait(timeout=10)
-            services.seat_assign(user=learners[index], sublicense=team, actor=admins[index])
+            panoramas.seat_assign(user=learners[index], sublicense=team, actor=admins[index])
             results[index] = "seated"
         except ValidationError as error:
             results[index] = error.message_dict["sublicense"][0]
@@ -60,7 +60,7 @@ def test_many_admins_never_overfill():
 
         try:
             barrier.wait(timeout=10)
-            services.seat_assign(user=learner, sublicense=team, actor=admin)
+            panoramas.seat_assign(user=learner, sublicense=team, actor=admin)
             outcomes.append("seated")
         except ValidationError:
             outcomes.append("full")

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from access import services
+from access import panoramas, services
 from access.models import AccessGrant, AccessSettings, Sublicense, SublicenseSeat
 from tests.access.factories import (
     ContentFactory,
@@ -230,7 +230,7 @@ class TestSeats:
         course = ContentFactory()
         team = SublicenseFactory(seat_limit=2)
         team.contents.set([course])
-        seat = services.seat_assign(user=learner, sublicense=team, actor=admin_user).seat
+        seat = panoramas.seat_assign(user=learner, sublicense=team, actor=admin_user).seat
         team.refresh_from_db()
         assert team.seats_used == 1 and seat.sublicense == team
         grant = AccessGrant.objects.get(user=learner, content=course)
@@ -245,8 +245,8 @@ class TestSeats:
         old.contents.set([shared, only_old])
         new = SublicenseFactory(panorama=panorama, seat_limit=5)
         new.contents.set([shared])
-        services.seat_assign(user=learner, sublicense=old, actor=admin_user)
-        services.seat_assign(user=learner, sublicense=new, actor=admin_user)
+        panoramas.seat_assign(user=learner, sublicense=old, actor=admin_user)
+        panoramas.seat_assign(user=learner, sublicense=new, actor=admin_user)
         old.refresh_from_db(), new.refresh_from_db()
         assert (old.seats_used, new.seats_used) == (0, 1)
         assert SublicenseSeat.objects.get(user=learner).sublicense == new
@@ -264,17 +264,17 @@ class TestSeats:
 
     def test_assigning_the_same_sublicense_twice_is_one_seat(self, admin_user, learner):
         team = SublicenseFactory(seat_limit=1)
-        services.seat_assign(user=learner, sublicense=team, actor=admin_user)
-        services.seat_assign(user=learner, sublicense=team, actor=admin_user)
+        panoramas.seat_assign(user=learner, sublicense=team, actor=admin_user)
+        panoramas.seat_assign(user=learner, sublicense=team, actor=admin_user)
         team.refresh_from_db()
         assert team.seats_used == 1
         assert len(events("access.seat_assigned")) == 1
 
     def test_a_full_sublicense_refuses_with_a_message(self, admin_user):
         team = SublicenseFactory(seat_limit=1)
-        services.seat_assign(user=LearnerFactory(), sublicense=team, actor=admin_user)
+        panoramas.seat_assign(user=LearnerFactory(), sublicense=team, actor=admin_user)
         with pytest.raises(ValidationError) as error:
-            services.seat_assign(user=LearnerFactory(), sublicense=team, actor=admin_user)
+            panoramas.seat_assign(user=LearnerFactory(), sublicense=team, actor=admin_user)
         assert "is full" in error.value.message_dict["sublicense"][0]
         team.refresh_from_db()
         assert team.seats_used == 1 and SublicenseSeat.objects.count() == 1
@@ -282,13 +282,13 @@ class TestSeats:
     def test_an_expired_sublicense_refuses(self, admin_user, learner):
         team = SublicenseFactory(expires_on=timezone.localdate() - DAY)
         with pytest.raises(ValidationError, match="expired"):
-            services.seat_assign(user=learner, sublicense=team, actor=admin_user)
+            panoramas.seat_assign(user=learner, sublicense=team, actor=admin_user)
 
 
 class TestPanorama:
     def test_created_with_a_main_sublicense_holding_all_its_content(self, admin_user):
         contents = ContentFactory.create_batch(3)
-        panorama = services.panorama_create(
+        panorama = panoramas.panorama_create(
             name="Acme", slug="acme", contents=contents, actor=admin_user
         )
         main = Sublicense.objects.get(panorama=panorama, is_main=True)
@@ -297,7 +297,7 @@ class TestPanorama:
 
     def test_a_learner_may_not_create_one(self, learner):
         with pytest.raises(PermissionDenied):
-            services.panorama_create(name="X", slug="x", actor=learner)
+            panoramas.panorama_create(name="X", slug="x", actor=learner)
 
 
 class TestSettings:

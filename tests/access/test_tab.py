@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from access import services
+from access import panoramas, services
 from access.models import AccessGrant, SublicenseSeat
 from tests.access.factories import (
     BulkPurchaseFactory,
@@ -323,7 +323,7 @@ class TestSeatForm:
         self, admin_client, admin_user, learner
     ):
         team = SublicenseFactory(name="Ops", seat_limit=1)
-        services.seat_assign(user=LearnerFactory(), sublicense=team, actor=admin_user)
+        panoramas.seat_assign(user=LearnerFactory(), sublicense=team, actor=admin_user)
         response = admin_client.post(f"{tab_url(learner)}seat/", {"sublicense": team.pk})
         assert response.status_code == 400
         page = text(response)
