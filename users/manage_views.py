@@ -1,4 +1,4 @@
-"""/manage/ pages of the users app (the manage-users gate guards all of /manage/)."""
+"""/manage/ pages of a user record (Details and its actions), user settings, impersonation."""
 
 import secrets
 
@@ -7,145 +7,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from hijack.views import AcquireUserView
 
-from . import confirm, list_filters, privacy_state, search, selectors, services
+from . import confirm, privacy_state, selectors, services
 from .details import PROFILE_FIELDS, StaleRecord, user_update_details
 from .forms import DetailsForm, ImpersonateForm, InviteForm, ReasonForm, UserSettingsForm
 from .models import ImpersonationSession, OutboundEmail, User, UserSettings
 from .paging import keyset_page
 from .record import record_context
-from .roles import role_of, role_of_row
+from .roles import role_of
 from .rules import can_assign_role, can_edit_user, can_impersonate
-
-
-def learner_list(request):
-    """Users > Learners: search, filters (users/list_filters.py), sort, keyset pages."""
-    return _user_list(request, scope=list_filters.LEARNERS)
-
-
-def staff_list(request):
-    """Users > Staff: Admins, Customer Service and operators, apart from the learners."""
-    return _user_list(request, scope=list_filters.STAFF)
-
-
-def _user_list(request, *, scope):
-    query = request.GET.get("q", "")[:200]
-    filters = list_filters.ListFilterForm(request.GET, scope=scope)
-    kept = filters.values()
-    disabled = kept.get("disabled") == "1"
-    sort = selectors.sort_for(query, request.GET.get("sort", ""))
-    page = selectors.learner_page(
-        query=query,
-        disabled=disabled,
-        sort=sort,
-        cursor=request.GET.get("cursor"),
-        conditions=filters.conditions(),
-    )
-    search_params = {"q": query} if query else {}
-    chosen = [
-        {
-            "label": label,
-            "value": value,
-            "remove_url": "?" + urlencode({**search_params, **_without(kept, name)}),
-        }
-        for name, label, value in filters.chosen()
-    ]
-    return render(
-        request,
-        "users/learner_list.html",
-        {
-            "scope": scope,
-            "people": "learners" if scope == list_filters.LEARNERS else "staff members",
-            "query": query,
-            "disabled": disabled,
-            "sort": sort,
-            "page": page,
-            "rows": page.rows,
-            "list_rows": list_rows(page.rows),
-            "count_label": _count_label(page.extra.get("count"), scope=scope),
-            "filters": filters,
-            "chosen_filters": chosen,
-            "kept": kept,
-            # The search and filters as a query string, for sort links, exports, bulk.
-            "list_params": urlencode({**search_params, **kept}),
-            "clear_url": "?"
-            + urlencode({**search_params, **({"disabled": "1"} if disabled else {})}),
-            "narrowed": bool(query or chosen),
-            "active_params": urlencode({**search_params, **_without(kept, "disabled")}),
-            "disabled_params": urlencode({**search_params, **kept, "disabled": "1"}),
-            **_empty_texts(scope, query=query, disabled=disabled, filtered=bool(chosen)),
-        },
-    )
-
-
-def _without(values, name):
-    return {key: value for key, value in values.items() if key != name}
-
-
-def _empty_texts(scope, *, query, disabled, filtered):
-    """What an empty list says, and what to try next."""
-    people = "learners" if scope == list_filters.LEARNERS else "staff members"
-    state = "disabled" if disabled else "active"
-    if query and filtered:
-        title = f"No {state} {people} match “{query}” with these filters."
-    elif query:
-        title = f"No {state} {people} match “{query}”."
-    elif filtered:
-        title = f"No {state} {people} match these filters."
-    else:
-        title = f"No {state} {people} here yet." if not disabled else f"No {state} {people}."
-    hint = "Check the spelling, search by part of the e-mail or name"
-    hint += ", remove a filter" if filtered else ""
-    hint += ", or look under View Active." if disabled else ", or look under View Disabled."
-    return {"empty_title": title, "empty_hint": hint}
-
-
-def list_rows(rows):
-    """What each row of the list shows, ready for users/_learner_rows.html: the template
-    only places and escapes the values (dicts: a template looks a name up as a key first,
-    and a miss costs an exception). Times in the current time zone, cut from isoformat()."""
-    marker = 987654321
-    record_url = reverse("users:record", kwargs={"user_id": marker})
-    zone = timezone.get_current_timezone()
-    shown = []
-    for row in rows:
-        name = f"{row.first_name} {row.last_name}".strip()
-        joined = row.date_joined.astimezone(zone).isoformat()
-        signed_in = row.last_login.astimezone(zone).isoformat() if row.last_login else ""
-        shown.append(
-            {
-                "id": row.id,
-                "label": name or row.email,
-                "url": record_url.replace(str(marker), str(row.id)),
-                "name": name or "(no name)",
-                "email": row.email,
-                "role": role_of_row(row).label,
-                "status": "Active" if row.is_active else "Disabled",
-                "signed_in": signed_in,
-                "signed_in_text": f"{signed_in[:10]} {signed_in[11:16]}",
-                "joined": joined,
-                "joined_text": joined[:10],
-            }
-        )
-    return shown
-
-
-def _count_label(count, *, scope=list_filters.LEARNERS):
-    """ "12 learners", or past the cap "1,000+ learners"; None without a search."""
-    if count is None:
-        return None
-    one, many = (
-        ("learner", "learners")
-        if scope == list_filters.LEARNERS
-        else ("staff member", "staff members")
-    )
-    if count > search.COUNT_CAP:
-        return f"{search.COUNT_CAP:,}+ {many}"
-    return f"{count:,} {one if count == 1 else many}"
 
 
 def record(request, user_id):
@@ -178,68 +50,79 @@ def details(request, user_id):
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied
-        form = DetailsForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            role = None if form.fields["role"].disabled else form.cleaned_data["role"]
-            try:
-                _, changes = user_update_details(
-                    user=subject,
-                    actor=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    profile=form.profile(),
-                    new_password=form.cleaned_data["new_password"],
-                    role=role,
-                    references=form.references(),
-                    keep_session_key=request.session.session_key,
-                )
-            except StaleRecord as stale:
-                stale_events = stale.events
-                subject.refresh_from_db(fields=["version"])
-                data = request.POST.copy()
-                data["version"] = subject.version
-                data["new_password"] = ""
-                form = DetailsForm(data, **form_kwargs)
-                form.is_valid()
-                form.add_error(
-                    None,
-                    "This record changed since you opened it (see what changed below). "
-                    "Nothing was saved: check the values and Save again to apply yours.",
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                if changes:
-                    messages.success(request, f"Saved: {_changed_names(form, changes)}.")
-                else:
-                    messages.info(request, "Nothing to save: no field changed.")
-                return redirect("users:details", user_id=subject.pk)
+        form, stale_events, saved = _save_details(request, subject, form_kwargs)
+        if saved:
+            return redirect("users:details", user_id=subject.pk)
     else:
         form = DetailsForm(initial=_initial(subject, panels), **form_kwargs)
     if not may_edit:
         for field in form.fields.values():
             field.disabled = True
-    context.update(
-        panels,
-        form=form,
-        may_edit=may_edit,
-        stale_events=stale_events,
-        history=selectors.history_page(subject, cursor=request.GET.get("history")),
-        invite_offered=services.invite_offered(subject),
-        invite_unavailable=services.invite_unavailable_reason(subject),
-        invite_form=InviteForm(initial={"request_key": secrets.token_urlsafe(24)}),
-        reason_form=ReasonForm(),
-        impersonate_form=ImpersonateForm(auto_id="impersonate_%s"),
-        disable_confirm=confirm.disable(subject),
-        enable_confirm=confirm.enable(subject),
-        erasure_cancel_confirm=confirm.erasure_cancel(),
-        impersonate_confirm=confirm.impersonate(
+    context.update(panels, **_details_context(request, subject, panels))
+    context.update(form=form, may_edit=may_edit, stale_events=stale_events)
+    return render(request, "users/details.html", context)
+
+
+def _save_details(request, subject, form_kwargs):
+    """(the form, what changed meanwhile if the record was stale, whether it saved)."""
+    form = DetailsForm(request.POST, **form_kwargs)
+    if not form.is_valid():
+        return form, None, False
+    role = None if form.fields["role"].disabled else form.cleaned_data["role"]
+    try:
+        _, changes = user_update_details(
+            user=subject,
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            profile=form.profile(),
+            new_password=form.cleaned_data["new_password"],
+            role=role,
+            references=form.references(),
+            keep_session_key=request.session.session_key,
+        )
+    except StaleRecord as stale:
+        subject.refresh_from_db(fields=["version"])
+        data = request.POST.copy()
+        data["version"] = subject.version
+        data["new_password"] = ""
+        form = DetailsForm(data, **form_kwargs)
+        form.is_valid()
+        form.add_error(
+            None,
+            "This record changed since you opened it (see what changed below). "
+            "Nothing was saved: check the values and Save again to apply yours.",
+        )
+        return form, stale.events, False
+    except ValidationError as error:
+        form.add_error(None, error)
+        return form, None, False
+    if changes:
+        messages.success(request, f"Saved: {_changed_names(form, changes)}.")
+    else:
+        messages.info(request, "Nothing to save: no field changed.")
+    return form, None, True
+
+
+def _details_context(request, subject, panels):
+    """The Details tab's panels besides the form: History, invitation, actions and their
+    confirmations."""
+    return {
+        "history": selectors.history_page(subject, cursor=request.GET.get("history")),
+        "invite_offered": services.invite_offered(subject),
+        "invite_unavailable": services.invite_unavailable_reason(subject),
+        "invite_form": InviteForm(initial={"request_key": secrets.token_urlsafe(24)}),
+        "reason_form": ReasonForm(),
+        "impersonate_form": ImpersonateForm(auto_id="impersonate_%s"),
+        "disable_confirm": confirm.disable(subject),
+        "enable_confirm": confirm.enable(subject),
+        "erasure_cancel_confirm": confirm.erasure_cancel(),
+        "impersonate_confirm": confirm.impersonate(
             subject, notify=panels["user_settings"].notify_impersonation
         ),
-        is_self=request.user.pk == subject.pk,
-        may_impersonate=can_impersonate(actor=request.user, target=subject),
-        may_change_role=can_assign_role(actor=request.user, target=subject, role="learner"),
-    )
-    return render(request, "users/details.html", context)
+        "is_self": request.user.pk == subject.pk,
+        "may_impersonate": can_impersonate(actor=request.user, target=subject),
+        "may_change_role": can_assign_role(actor=request.user, target=subject, role="learner"),
+    }
 
 
 def _changed_names(form, changes):

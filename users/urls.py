@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import manage_views, views
+from . import list_views, manage_views, views
 from .permissions import NEEDS, guard
 
 app_name = "users"
@@ -17,8 +17,8 @@ urlpatterns = guard(
         ),
         path("reset/<uidb64>/<token>/", views.ResetPasswordView.as_view(), name="reset_password"),
         path("reset/done/", views.ResetPasswordDoneView.as_view(), name="reset_password_done"),
-        path("manage/users/learners/", manage_views.learner_list, name="learners"),
-        path("manage/users/staff/", manage_views.staff_list, name="staff"),
+        path("manage/users/learners/", list_views.learner_list, name="learners"),
+        path("manage/users/staff/", list_views.staff_list, name="staff"),
         path("manage/users/<int:user_id>/", manage_views.record, name="record"),
         path("manage/users/<int:user_id>/details/", manage_views.details, name="details"),
         path("manage/users/<int:user_id>/disable/", manage_views.disable, name="disable"),
