@@ -7,8 +7,8 @@ from users.roles import role_of
 from users.rules import exportable_users
 from users.selectors import learner_search, narrowed
 
+from .csv_rows import COLUMNS, GRANTS_COLUMN, REFERENCE_PREFIX
 from .grants import content_grants
-from .importing import COLUMNS, GRANTS_COLUMN, REFERENCE_PREFIX
 
 CHUNK = 2000
 

@@ -5,15 +5,11 @@ present in the header is applied (an empty cell clears the value); a column left
 Content grants only open access: a slug missing from the `grants` cell revokes nothing.
 """
 
-import csv
-import datetime
 import secrets
 from dataclasses import dataclass, field
 
-import phonenumbers
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField
 from django.db.models.expressions import RawSQL
@@ -21,50 +17,26 @@ from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from users import audit, bulk_writes, details
-from users.models import AuditEvent, ProfileField, ProfileValue, User
+from users.models import AuditEvent, ProfileField, User
 from users.roles import Role, role_of
 from users.rules import can_assign_role, can_edit_user, can_manage_users
 
+from .csv_rows import (
+    GRANTS_COLUMN,
+    ImportRefused,
+    RowError,
+    check_header,
+    read_rows,
+    validate_cells,
+)
 from .grants import content_grants
 
-# The columns of a learner's record, e-mail first (it finds the learner).
-PROFILE_COLUMNS = ("email", *(name for name in details.PROFILE_FIELDS if name != "email"))
-COLUMNS = (*PROFILE_COLUMNS, "role")
-GRANTS_COLUMN = "grants"
-REFERENCE_PREFIX = "ref:"
-MAX_LENGTHS = {name: User._meta.get_field(name).max_length for name in PROFILE_COLUMNS}
-MAX_LENGTHS.pop("phone")
-REFERENCE_MAX_LENGTH = ProfileValue._meta.get_field("value").max_length
 BATCH = 2000
 # An import this large runs ANALYZE on the users table (like seed_demo after loading).
 ANALYZE_FROM = 10_000
 PROGRESS_EVERY = 10_000
 ADD_PERMISSION = "users.add_user"
 CHANGE_PERMISSION = "users.change_user"
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self):
-        where = f"row {self.row}, {self.column}" if self.column else f"row {self.row}"
-        return f"{where}: {self.message}"
-
-
-@dataclass
-class RowPlan:
-    row: int
-    email: str
-    profile: dict
-    role: Role | None
-    references: dict
-    grants: list
-    user: User | None = None
-    changes: dict = field(default_factory=dict)
-    created: bool = False
 
 
 @dataclass
@@ -82,167 +54,6 @@ class ImportResult:
     @property
     def ok(self):
         return not self.errors
-
-
-class ImportRefused(Exception):
-    """The file cannot be read at all (encoding, header): nothing was written."""
-
-    def __init__(self, errors):
-        super().__init__("; ".join(str(error) for error in errors))
-        self.errors = errors
-
-
-def read_rows(text_stream):
-    """(header, [(row number, cells)]) from a CSV text stream; blank lines are ignored."""
-    try:
-        reader = csv.reader(text_stream)
-        header = next(reader, None)
-        rows = [
-            (number, cells)
-            for number, cells in enumerate(reader, start=2)
-            if any(cell.strip() for cell in cells)
-        ]
-    except UnicodeDecodeError:
-        raise ImportRefused([RowError(1, "", "The file is not UTF-8 text.")]) from None
-    except csv.Error as error:
-        raise ImportRefused([RowError(1, "", f"The file is not valid CSV ({error}).")]) from None
-    if not header or not any(cell.strip() for cell in header):
-        raise ImportRefused([RowError(1, "", "The file is empty: the first row names columns.")])
-    return [cell.strip().lower() for cell in header], rows
-
-
-def _check_header(header, reference_keys, grants):
-    errors = []
-    seen = set()
-    for column in header:
-        if not column:
-            continue  # spreadsheets add nameless trailing columns
-        if column in seen:
-            errors.append(RowError(1, column, "This column appears twice."))
-        seen.add(column)
-        if column in COLUMNS:
-            continue
-        if column == GRANTS_COLUMN:
-            continue
-        if column.startswith(REFERENCE_PREFIX):
-            if column[len(REFERENCE_PREFIX) :] not in reference_keys:
-                errors.append(RowError(1, column, "There is no reference field with this key."))
-            continue
-        known = ", ".join((*COLUMNS, GRANTS_COLUMN, "ref:<key>"))
-        errors.append(RowError(1, column, f"Unknown column. Known columns: {known}."))
-    if "email" not in seen:
-        errors.append(RowError(1, "email", "The email column is required."))
-    return errors
-
-
-def _unquote(cell):
-    """The export quotes cells that spreadsheets would run as formulas ('=...): undo it."""
-    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@"):
-        return cell[1:]
-    return cell
-
-
-def _parse_phone(value):
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _parse_grants(cell, row, today):
-    """[(slug, date or None)] and errors for one `grants` cell: slug[@YYYY-MM-DD];..."""
-    grants, errors, seen = [], [], set()
-    for part in cell.split(";"):
-        part = part.strip()
-        if not part:
-            continue
-        slug, _, day = part.partition("@")
-        slug = slug.strip().lower()
-        expires_on = None
-        if day.strip() or "@" in part:
-            try:
-                expires_on = datetime.date.fromisoformat(day.strip())
-            except ValueError:
-                errors.append(RowError(row, GRANTS_COLUMN, f"{part}: use slug@YYYY-MM-DD."))
-                continue
-            if expires_on < today:
-                errors.append(RowError(row, GRANTS_COLUMN, f"{part}: this date is in the past."))
-                continue
-        if slug and slug not in seen:
-            seen.add(slug)
-            grants.append((slug, expires_on))
-    return grants, errors
-
-
-def _validate_cells(header, number, cells, today):
-    """A RowPlan (possibly incomplete) and the errors of one row, without queries."""
-    errors = []
-    if len(cells) != len(header):
-        errors.append(
-            RowError(
-                number, "", f"Expected {len(header)} cells as in the header, found {len(cells)}."
-            )
-        )
-        cells = (cells + [""] * len(header))[: len(header)]
-    values = {}
-    for column, cell in zip(header, cells, strict=True):
-        if column:
-            values[column] = _unquote(cell.strip())
-        elif cell.strip():
-            errors.append(RowError(number, "", "A value under a column with no name."))
-    email = User.objects.normalize_email(values.get("email", ""))
-    if not email:
-        errors.append(RowError(number, "email", "An e-mail address is required."))
-    elif len(email) > MAX_LENGTHS["email"]:
-        errors.append(RowError(number, "email", "At most 254 characters."))
-    else:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors.append(RowError(number, "email", f"{email!r} is not an e-mail address."))
-    profile = {"email": email}
-    for column in PROFILE_COLUMNS[1:]:
-        if column not in values:
-            continue
-        value = values[column]
-        if column == "phone":
-            if value:
-                parsed = _parse_phone(value)
-                if parsed is None:
-                    errors.append(
-                        RowError(number, column, "Not a phone number; use +CC and the number.")
-                    )
-                value = parsed or ""
-        elif len(value) > MAX_LENGTHS[column]:
-            errors.append(RowError(number, column, f"At most {MAX_LENGTHS[column]} characters."))
-        profile[column] = value
-    role = None
-    if values.get("role"):
-        try:
-            role = Role(values["role"].lower())
-        except ValueError:
-            errors.append(
-                RowError(number, "role", "Use learner, customer_service or admin (or leave empty).")
-            )
-    references = {}
-    for column, value in values.items():
-        if column.startswith(REFERENCE_PREFIX):
-            if len(value) > REFERENCE_MAX_LENGTH:
-                errors.append(
-                    RowError(number, column, f"At most {REFERENCE_MAX_LENGTH} characters.")
-                )
-            references[column[len(REFERENCE_PREFIX) :]] = value
-    grants = []
-    if values.get(GRANTS_COLUMN):
-        grants, grant_errors = _parse_grants(values[GRANTS_COLUMN], number, today)
-        errors.extend(grant_errors)
-    plan = RowPlan(
-        row=number, email=email, profile=profile, role=role, references=references, grants=grants
-    )
-    return plan, errors
 
 
 def _matching(emails):
@@ -348,7 +159,7 @@ def validate(header, rows, *, actor, grants=None, lock=False, progress=None):
         profile_field.key: profile_field
         for profile_field in ProfileField.objects.filter(kind=ProfileField.Kind.REFERENCE)
     }
-    errors = _check_header(header, reference_fields, grants)
+    errors = check_header(header, reference_fields, grants)
     if errors:
         raise ImportRefused(errors)
     if actor is not None and not can_manage_users(actor=actor):
@@ -356,7 +167,7 @@ def validate(header, rows, *, actor, grants=None, lock=False, progress=None):
     today = timezone.localdate()
     plans, bad_rows, first_row_of = [], set(), {}
     for count, (number, cells) in enumerate(rows, start=1):
-        plan, row_errors = _validate_cells(header, number, cells, today)
+        plan, row_errors = validate_cells(header, number, cells, today)
         if plan.email and not any(error.column == "email" for error in row_errors):
             if plan.email in first_row_of:
                 row_errors.append(

@@ -38,7 +38,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from access.models import Content  # noqa: E402
-from batch import importing  # noqa: E402
+from batch import csv_rows  # noqa: E402
 from users.models import ProfileField, User  # noqa: E402
 
 DOMAIN = "@bench.example"
@@ -53,7 +53,7 @@ def write_csv(path, rows, grant_every, suffix=""):
         writer = csv.writer(stream)
         writer.writerow(
             [
-                *importing.COLUMNS,
+                *csv_rows.COLUMNS,
                 "ref:employee_id",
                 "grants",
             ]

@@ -6,7 +6,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from batch import importing
+from batch import csv_rows
 from tests.fuzz.conftest import fingerprint
 from tests.fuzz.strategies import HOSTILE_EMAILS, HOSTILE_TEXT, dates, emails, numbers
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/manage/users/import/"
 COLUMNS = [
-    *importing.COLUMNS,
+    *csv_rows.COLUMNS,
     "grants",
     "ref:employee_id",
 ]

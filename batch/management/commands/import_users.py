@@ -4,14 +4,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from batch import importing
+from batch import csv_rows, importing
 from batch.grants import content_grants
 
 
 class Command(BaseCommand):
     help = (
         "Create or update users from a CSV file (matched by e-mail). Columns: "
-        + ", ".join(importing.COLUMNS)
+        + ", ".join(csv_rows.COLUMNS)
         + ", ref:<reference field key>, grants (slug[@YYYY-MM-DD];...). Every error is listed "
         "by row and column; nothing is written unless the whole file is valid."
     )
