@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from access.services import access_grant, seat_assign
+from access.panoramas import seat_assign
+from access.services import access_grant
 from activity.services import attempt_start, attempt_submit, award_grant, certificate_issue
 from engagement.services import content_complete, content_open
 from payments.services import subscription_start
