@@ -213,13 +213,8 @@ def grant(request, user_id, grant_id):
     """One grant: its details, its expiry date, revoke."""
     subject, context = record_context(user_id, active_tab="Access")
     access = _grant(user_id, grant_id)
-    expiry_form = ExpiryForm(
-        initial={
-            "expires_at": timezone.localtime(access.expires_at).date()
-            if access.expires_at
-            else None
-        }
-    )
+    day = timezone.localtime(access.expires_at).date() if access.expires_at else None
+    expiry_form = ExpiryForm(initial={"expires_at": day})
     if request.method == "POST":
         expiry_form = ExpiryForm(request.POST)
         if expiry_form.is_valid():
@@ -231,20 +226,7 @@ def grant(request, user_id, grant_id):
             except ValidationError as error:
                 _add_errors(expiry_form, error)
             else:
-                if not changed:
-                    messages.info(
-                        request,
-                        f"{access.item} already expires on {_day(access.expires_at)}. "
-                        "Nothing changed."
-                        if access.expires_at
-                        else f"{access.item} already has no end date. Nothing changed.",
-                    )
-                elif access.expires_at:
-                    messages.success(
-                        request, f"{access.item} now expires on {_day(access.expires_at)}."
-                    )
-                else:
-                    messages.success(request, f"{access.item} no longer expires.")
+                _say_expiry(request, access, changed)
                 return redirect(_tab_url(user_id))
     context.update(
         grant=access,
@@ -253,6 +235,20 @@ def grant(request, user_id, grant_id):
         reinstate_form=ReinstateForm(),
     )
     return render(request, "access/grant.html", context, status=400 if expiry_form.errors else 200)
+
+
+def _say_expiry(request, access, changed):
+    if not changed:
+        messages.info(
+            request,
+            f"{access.item} already expires on {_day(access.expires_at)}. Nothing changed."
+            if access.expires_at
+            else f"{access.item} already has no end date. Nothing changed.",
+        )
+    elif access.expires_at:
+        messages.success(request, f"{access.item} now expires on {_day(access.expires_at)}.")
+    else:
+        messages.success(request, f"{access.item} no longer expires.")
 
 
 @require_POST

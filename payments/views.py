@@ -55,45 +55,51 @@ def tab(request, user_id):
     card_form = CardForm()
     if request.method == "POST":
         card_form = CardForm(request.POST)
-        if card_form.is_valid():
-            data = card_form.cleaned_data
-            try:
-                card = services.card_add(
-                    user=subject,
-                    number=data["number"],
-                    exp_month=data["exp_month"],
-                    exp_year=data["exp_year"],
-                    cvc=data["cvc"],
-                    name=data["name"],
-                    actor=request.user,
-                )
-            except PaymentError as error:
-                card_form.add_error(error.field, error.message)
-            else:
-                messages.success(request, f"Card added: {card}.")
-                return redirect("payments:tab", user_id=subject.pk)
-    current, past = selectors.subscriptions(subject)
-    purchases = selectors.purchase_page(subject, cursor=request.GET.get("purchases_cursor"))
-    context.update(
-        {
-            "cards": selectors.cards_on_file(subject),
-            "card_form": card_form,
-            "current_subscriptions": current,
-            "past_subscriptions": past,
-            "purchases": purchases.rows,
-            "purchases_page": purchases,
-            "page": selectors.transaction_page(subject, cursor=request.GET.get("cursor")),
-            "totals": selectors.totals(subject),
-            "can_refund": request.user.has_perm("payments.refund_transaction"),
-            "can_edit_cards": request.user.has_perm("payments.change_card"),
-            "remove_card_confirm": REMOVE_CARD,
-            "cancel_subscription_confirm": CANCEL_SUBSCRIPTION,
-            "refund_confirm": REFUND,
-            "refund_dialog_form": RefundForm(charge=None),
-        }
-    )
+        if card_form.is_valid() and _card_added(request, subject, card_form):
+            return redirect("payments:tab", user_id=subject.pk)
+    context.update(_tab_context(request, subject), card_form=card_form)
     status = 400 if card_form.is_bound else 200
     return render(request, "payments/tab.html", context, status=status)
+
+
+def _card_added(request, subject, card_form):
+    """Add the card the form holds; False with the gateway's refusal next to its field."""
+    data = card_form.cleaned_data
+    try:
+        card = services.card_add(
+            user=subject,
+            number=data["number"],
+            exp_month=data["exp_month"],
+            exp_year=data["exp_year"],
+            cvc=data["cvc"],
+            name=data["name"],
+            actor=request.user,
+        )
+    except PaymentError as error:
+        card_form.add_error(error.field, error.message)
+        return False
+    messages.success(request, f"Card added: {card}.")
+    return True
+
+
+def _tab_context(request, subject):
+    current, past = selectors.subscriptions(subject)
+    purchases = selectors.purchase_page(subject, cursor=request.GET.get("purchases_cursor"))
+    return {
+        "cards": selectors.cards_on_file(subject),
+        "current_subscriptions": current,
+        "past_subscriptions": past,
+        "purchases": purchases.rows,
+        "purchases_page": purchases,
+        "page": selectors.transaction_page(subject, cursor=request.GET.get("cursor")),
+        "totals": selectors.totals(subject),
+        "can_refund": request.user.has_perm("payments.refund_transaction"),
+        "can_edit_cards": request.user.has_perm("payments.change_card"),
+        "remove_card_confirm": REMOVE_CARD,
+        "cancel_subscription_confirm": CANCEL_SUBSCRIPTION,
+        "refund_confirm": REFUND,
+        "refund_dialog_form": RefundForm(charge=None),
+    }
 
 
 @require_POST
