@@ -4,7 +4,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["lms", "users", "access", "activity", "engagement", "payments", "transcripts"]
+APPS = [
+    "lms",
+    "batch",
+    "privacy",
+    "users",
+    "access",
+    "activity",
+    "engagement",
+    "payments",
+    "transcripts",
+]
 MARKUP_BUILDERS = {"mark_safe", "format_html", "format_html_join", "SafeString"}
 
 
