@@ -1,6 +1,6 @@
 """Two admins give away the last seat of a sublicense at the same moment (PostgreSQL)."""
 
-import threading
+import functools
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +10,7 @@ from access import panoramas
 from access.models import Sublicense, SublicenseSeat
 from tests.access.factories import SublicenseFactory
 from tests.factories import AdminFactory, LearnerFactory
+from tests.races import at_once
 
 # PostgreSQL only: row locks under concurrency.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -20,26 +21,15 @@ def test_two_admins_one_last_seat_one_wins_one_gets_the_message():
     team = SublicenseFactory(name="Last seat", seat_limit=1)
     admins = [AdminFactory(), AdminFactory()]
     learners = [LearnerFactory(), LearnerFactory()]
-    barrier = threading.Barrier(2)
-    results = [None, None]
 
     def assign(index):
-        from django.db import connections
-
         try:
-            barrier.wait(timeout=10)
             panoramas.seat_assign(user=learners[index], sublicense=team, actor=admins[index])
-            results[index] = "seated"
         except ValidationError as error:
-            results[index] = error.message_dict["sublicense"][0]
-        finally:
-            connections.close_all()
+            return error.message_dict["sublicense"][0]
+        return "seated"
 
-    threads = [threading.Thread(target=assign, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = at_once(lambda: assign(0), lambda: assign(1))
 
     assert sorted(results, key=str).count("seated") == 1
     [message] = [r for r in results if r != "seated"]
@@ -52,25 +42,14 @@ def test_many_admins_never_overfill():
     team = SublicenseFactory(seat_limit=3)
     admin = AdminFactory()
     learners = LearnerFactory.create_batch(8)
-    barrier = threading.Barrier(len(learners))
-    outcomes = []
 
     def assign(learner):
-        from django.db import connections
-
         try:
-            barrier.wait(timeout=10)
             panoramas.seat_assign(user=learner, sublicense=team, actor=admin)
-            outcomes.append("seated")
         except ValidationError:
-            outcomes.append("full")
-        finally:
-            connections.close_all()
+            return "full"
+        return "seated"
 
-    threads = [threading.Thread(target=assign, args=(learner,)) for learner in learners]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(*[functools.partial(assign, learner) for learner in learners])
     assert outcomes.count("seated") == 3 and outcomes.count("full") == 5
     assert Sublicense.objects.get(pk=team.pk).seats_used == 3

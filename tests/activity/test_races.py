@@ -12,32 +12,11 @@ from activity import services
 from activity.models import Certificate
 from tests.activity.factories import CertificateTemplateFactory, ContentFactory
 from tests.factories import AdminFactory, LearnerFactory
+from tests.races import all_at_once
 from users.models import AuditEvent
 
 # PostgreSQL only: row locks under concurrency.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def runner():
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as error:  # surfaced by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.parametrize("clicks", [2, 8])
@@ -48,7 +27,7 @@ def test_double_click_on_issue_certificate_gives_one(clicks):
     CertificateTemplateFactory(content=content)
     access_grant(user=learner, item=content, actor=None)
 
-    results = run_together(
+    results = all_at_once(
         clicks, lambda: services.certificate_issue(user=learner, content=content, actor=admin)
     )
 
@@ -74,7 +53,7 @@ def test_two_concurrent_requests_on_the_issue_button_give_one():
             browser = next(turn)
         return browser.post(url, {"content": content.pk}).status_code
 
-    assert run_together(2, click) == [302, 302]
+    assert all_at_once(2, click) == [302, 302]
     assert Certificate.objects.filter(learner=learner).count() == 1
     assert AuditEvent.objects.filter(action="activity.certificate_issued").count() == 1
 
@@ -92,6 +71,6 @@ def test_racing_attempt_starts_respect_the_limit():
         except ValidationError:
             return None
 
-    results = run_together(6, start)
+    results = all_at_once(6, start)
     assert sum(result is not None for result in results) == 2
     assert Attempt.objects.filter(learner=learner).count() == 2

@@ -10,6 +10,7 @@ from batch import bulk
 from batch.models import BulkJob
 from tests.access.factories import ContentFactory
 from tests.factories import AdminFactory, LearnerFactory
+from tests.races import all_at_once
 from users.models import AuditEvent, Invitation
 from users.roles import Role, role_of
 
@@ -385,31 +386,12 @@ def test_an_admin_gets_through_the_gate_on_every_bulk_route(admin_client, learne
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_on_one_job_count_each_learner_once(admin_user, monkeypatch):
     """A task delivered twice at once: the job's lock serialises chunks; totals stay exact."""
-    import threading
-
-    from django.db import connection as thread_connection
-
     monkeypatch.setattr(bulk, "PROGRESS_EVERY", 2)
     learners = LearnerFactory.create_batch(9)
     job = BulkJob.objects.create(
         actor=admin_user, action="disable", user_ids=[u.pk for u in learners], total=9
     )
-    problems = []
-
-    def worker():
-        try:
-            bulk.bulk_job_run(job_id=job.pk)
-        except Exception as error:  # noqa: BLE001 (reported below)
-            problems.append(error)
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert problems == []
+    all_at_once(2, lambda: bulk.bulk_job_run(job_id=job.pk))
     job.refresh_from_db()
     assert (job.status, job.done, job.failed) == ("done", 9, 0)
     assert AuditEvent.objects.filter(action="user.disabled").count() == 9

@@ -1,17 +1,17 @@
 """Recording, reset keeping history, manual completion, impersonation, the invariants."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from engagement import services
 from engagement.models import ContentAction, Progress
 from tests.engagement.factories import ContentFactory, ProgressFactory, grant
 from tests.factories import LearnerFactory
+from tests.races import all_at_once
 from users import audit
 from users.models import AuditEvent
 
@@ -186,23 +186,6 @@ def test_a_double_click_on_mark_complete_completes_once():
     learner = LearnerFactory()
     content = ContentFactory()
     grant(learner, content)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def click():
-        try:
-            barrier.wait()
-            services.content_complete(learner=learner, content=content)
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=click) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    all_at_once(2, lambda: services.content_complete(learner=learner, content=content))
     assert Progress.objects.filter(learner=learner).count() == 1
     assert ContentAction.objects.filter(learner=learner, action=Action.COMPLETED).count() == 1
