@@ -1,25 +1,13 @@
 import factory
 from django.utils import timezone
 
-from access.models import LearningPath, LearningPathItem
 from access.services import access_grant
 from engagement.models import ContentAction, Progress
-from tests.access.factories import ContentFactory
-
-
-class LearningPathFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = LearningPath
-
-    title = factory.Sequence(lambda n: f"Path {n:03d}")
-    slug = factory.Sequence(lambda n: f"eng-path-{n:03d}")
+from tests.access.factories import ContentFactory, LearningPathFactory
 
 
 def path_with(*contents, **fields):
-    path = LearningPathFactory(**fields)
-    for position, content in enumerate(contents):
-        LearningPathItem.objects.create(path=path, content=content, position=position)
-    return path
+    return LearningPathFactory(contents=contents, **fields)
 
 
 def grant(learner, item):

@@ -3,18 +3,10 @@ import datetime
 import factory
 from django.utils import timezone
 
-from access.models import Content
 from activity.models import Certificate
 from engagement.models import Progress
+from tests.access.factories import ContentFactory
 from transcripts.models import TranscriptField, TranscriptFieldValue
-
-
-class ContentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Content
-
-    title = factory.Sequence(lambda n: f"Transcript Course {n:03d}")
-    slug = factory.Sequence(lambda n: f"transcript-course-{n:03d}")
 
 
 class CompletedFactory(factory.django.DjangoModelFactory):
