@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from . import audit, bulk_writes
-from .models import AuditEvent, ProfileField, ProfileValue, User, UserSession
+from .models import AuditEvent, ProfileField, ProfileValue, User
 from .roles import GROUP_NAMES, RANK, Role, role_of
 from .rules import can_assign_role, require, require_can_edit
+from .sessions import end_sessions_of
 
 PROFILE_FIELDS = (
     "first_name",
@@ -97,7 +98,8 @@ def stored_references(user_ids, keys):
     return found
 
 
-def _locked(user):
+def locked(user):
+    """The user's row again, locked until the transaction ends."""
     return User.objects.select_for_update().get(pk=user.pk)
 
 
@@ -114,7 +116,7 @@ def user_update_details(
     keep_session_key=None,
 ):
     """Save the Details tab in one go: profile, New Password, role, reference fields."""
-    user = _locked(user)
+    user = locked(user)
     require_can_edit(actor=actor, target=user)
     if user.version != expected_version:
         raise StaleRecord(changes_since(user, expected_version))
@@ -144,9 +146,8 @@ def user_update_details(
 def apply(changes, *, actor, note="", keep_session_key=None):
     """Write each Change whose `changes` are not empty (from detail_changes, on locked rows):
     the profile and a version bump, the role (never above the actor's own; actor None is
-    the system), reference
-    fields; end the sessions of a learner whose password changed or whose role went down;
-    one audit event each. The caller holds the transaction."""
+    the system), reference fields; end the sessions of a learner whose password changed or
+    whose role went down; one audit event each. The caller holds the transaction."""
     changed = [change for change in changes if change.changes]
     for change in changed:
         require_can_edit(actor=actor, target=change.user)
@@ -155,15 +156,12 @@ def apply(changes, *, actor, note="", keep_session_key=None):
                 can_assign_role(actor=actor, target=change.user, role=change.role),
                 "You may not give this role.",
             )
+    # Whose sessions end: read before the roles change (a downgrade compares with the old).
+    ended = [change.user.pk for change in changed if change.password or _downgraded(change)]
     _write_profiles(changed)
-    ended = [change.user for change in changed if change.password or _downgraded(change)]
     roles_set([(change.user, change.role) for change in changed if "role" in change.changes])
     references_set(changed)
-    for chunk in bulk_writes.chunks([user.pk for user in ended]):
-        sessions = UserSession.objects.filter(user_id__in=chunk)
-        if keep_session_key and actor is not None and [actor.pk] == chunk:
-            sessions = sessions.exclude(session_key=keep_session_key)
-        sessions.delete()
+    end_sessions_of(ended, keep_session_key=keep_session_key)
     items = [(change.user, "user.updated", change.changes) for change in changed]
     bulk_writes.insert(AuditEvent, audit.event_rows(actor=actor, items=items, note=note))
 
