@@ -3,11 +3,11 @@
 from users.permissions import Need
 
 NEEDS = {
-    "tab": Need(record=True),
-    "add": Need(record=True),
-    "seat": Need(record=True),
-    "grant": Need(record=True),
-    "revoke": Need(record=True),
-    "reinstate": Need(record=True),
+    "tab": Need(),
+    "add": Need(),
+    "seat": Need(),
+    "grant": Need(),
+    "revoke": Need(),
+    "reinstate": Need(),
     "settings": Need(permission="access.change_accesssettings"),
 }

@@ -3,11 +3,11 @@
 from users.permissions import Need
 
 NEEDS = {
-    "tab": Need(record=True),
-    "attempt_forgive": Need(record=True),
-    "attempt_unforgive": Need(record=True),
-    "certificate_issue": Need(record=True),
-    "certificate_revoke": Need(record=True),
-    "award_grant": Need(record=True),
+    "tab": Need(),
+    "attempt_forgive": Need(),
+    "attempt_unforgive": Need(),
+    "certificate_issue": Need(),
+    "certificate_revoke": Need(),
+    "award_grant": Need(),
     "settings": Need(permission="activity.change_activitysettings"),
 }

@@ -3,9 +3,9 @@
 from users.permissions import Need
 
 NEEDS = {
-    "tab": Need(record=True),
-    "progress_reset": Need(record=True),
-    "progress_complete": Need(record=True),
+    "tab": Need(),
+    "progress_reset": Need(),
+    "progress_complete": Need(),
     "content_actions": Need(permission="engagement.view_contentaction"),
     "learner_progress": Need(permission="engagement.view_progress"),
 }

@@ -3,9 +3,9 @@
 from users.permissions import Need
 
 NEEDS = {
-    "tab": Need(permission="payments.view_transaction", post="payments.add_card", record=True),
-    "card_make_default": Need(record=True),
-    "card_remove": Need(record=True),
-    "subscription_cancel": Need(record=True),
-    "refund": Need(permission="payments.refund_transaction", record=True),
+    "tab": Need(permission="payments.view_transaction", post="payments.add_card"),
+    "card_make_default": Need(),
+    "card_remove": Need(),
+    "subscription_cancel": Need(),
+    "refund": Need(permission="payments.refund_transaction"),
 }

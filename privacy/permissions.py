@@ -3,7 +3,7 @@
 from users.permissions import Need
 
 NEEDS = {
-    "export": Need(record=True),
-    "erase": Need(record=True),
-    "erase_cancel": Need(record=True),
+    "export": Need(),
+    "erase": Need(),
+    "erase_cancel": Need(),
 }

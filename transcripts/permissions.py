@@ -3,11 +3,11 @@
 from users.permissions import Need
 
 NEEDS = {
-    "tab": Need(record=True),
-    "csv": Need(record=True),
-    "export": Need(record=True),
-    "export_status": Need(record=True),
-    "export_download": Need(record=True),
+    "tab": Need(),
+    "csv": Need(),
+    "export": Need(),
+    "export_status": Need(),
+    "export_download": Need(),
     "settings": Need(permission="transcripts.change_transcriptsettings"),
     "field_add": Need(permission="transcripts.add_transcriptfield"),
     "field_values": Need(permission="transcripts.change_transcriptfieldvalue"),
