@@ -19,7 +19,7 @@ from users.roles import RANK, Role, rank_of
 from users.rules import require
 from users.selectors import learner_search, narrowed
 
-from .grants import GRANT_PERMISSION
+from . import grants
 from .models import BulkJob
 
 ACTIONS = {
@@ -108,7 +108,7 @@ def check_parameters(*, actor, action, parameters):
         )
     if action == "grant_content":
         require(
-            actor is None or actor.has_perm(GRANT_PERMISSION),
+            actor is None or actor.has_perm(grants.PERMISSION),
             "Your role does not allow granting content.",
         )
 

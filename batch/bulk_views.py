@@ -13,8 +13,7 @@ from django.views.decorators.http import require_POST
 from users import list_filters
 from users.roles import Role
 
-from . import bulk
-from .grants import content_grants
+from . import bulk, grants
 from .models import BulkJob
 
 LEARNERS_URL = "/manage/users/learners/"
@@ -50,7 +49,7 @@ class BulkActionForm(forms.Form):
         if not slug:
             self.add_error("content", "Enter the slug of the content to open.")
         else:
-            item = content_grants().find([slug]).get(slug)
+            item = grants.find([slug]).get(slug)
             if item is None:
                 self.add_error("content", f"No content has the slug “{slug}”.")
             else:

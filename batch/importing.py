@@ -21,6 +21,7 @@ from users.models import AuditEvent, ProfileField, User
 from users.roles import Role, role_of
 from users.rules import can_assign_role, can_edit_user, can_manage_users
 
+from . import grants as content
 from .csv_rows import (
     GRANTS_COLUMN,
     ImportRefused,
@@ -29,12 +30,9 @@ from .csv_rows import (
     read_rows,
     validate_cells,
 )
-from .grants import content_grants
 
-BATCH = 2000
 # An import this large runs ANALYZE on the users table (like seed_demo after loading).
 ANALYZE_FROM = 10_000
-PROGRESS_EVERY = 10_000
 ADD_PERMISSION = "users.add_user"
 CHANGE_PERMISSION = "users.change_user"
 
@@ -97,12 +95,6 @@ def _existing_users(emails, *, lock):
     return found
 
 
-def _stored(user, column):
-    if column == "phone":
-        return user.stored_phone or ""
-    return _plain(getattr(user, column))
-
-
 def _check_rules(plan, actor, grants):
     """Errors when the actor may not create/update this user or give this role."""
     if actor is None:
@@ -120,14 +112,10 @@ def _check_rules(plan, actor, grants):
     new_role = plan.role is not None and (plan.user is None or plan.role != role_of(plan.user))
     if new_role and not can_assign_role(actor=actor, target=target, role=plan.role):
         errors.append(RowError(plan.row, "role", "You may not give this role."))
-    needs = grants.permission if (plan.grants and grants is not None) else ""
+    needs = grants.PERMISSION if (plan.grants and grants is not None) else ""
     if needs and not actor.has_perm(needs):
         errors.append(RowError(plan.row, GRANTS_COLUMN, "You may not grant content."))
     return errors
-
-
-def _plain(value):
-    return "" if value is None else str(value)
 
 
 def _diff(plan, reference_values):
@@ -179,7 +167,7 @@ def validate(header, rows, *, actor, grants=None, lock=False, progress=None):
         if row_errors:
             bad_rows.add(number)
         plans.append(plan)
-        if progress and count % PROGRESS_EVERY == 0:
+        if progress and count % bulk_writes.PROGRESS_EVERY == 0:
             progress(f"Checked {count:,} of {len(rows):,} rows")
     slugs = {slug for plan in plans for slug, _ in plan.grants}
     items = grants.find(slugs) if (grants is not None and slugs) else {}
@@ -221,7 +209,7 @@ def import_users(
     progress=None,
 ):
     """Create or update users from CSV (matched by e-mail); all or nothing unless told."""
-    grants = grants if grants is not None else content_grants()
+    grants = grants if grants is not None else content
     header, rows = read_rows(text_stream)
     result = ImportResult(rows=len(rows), dry_run=dry_run)
     if progress:

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
+from batch import grants as content
 from batch import importing
-from batch.grants import content_grants
 
 OPS_URLS = "lms.urls"
 IMPORT_URL = "/manage/users/import/"
@@ -14,7 +14,7 @@ EXPORT_URL = "/manage/users/learners/export.csv"
 @pytest.fixture
 def grants():
     """The access-backed `grants` column (batch/grants.py), as imports and exports use it."""
-    return content_grants()
+    return content
 
 
 def csv_text(*lines):

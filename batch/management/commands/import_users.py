@@ -5,7 +5,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from batch import csv_rows, importing
-from batch.grants import content_grants
 
 
 class Command(BaseCommand):
@@ -38,7 +37,6 @@ class Command(BaseCommand):
                     actor=None,
                     dry_run=dry_run,
                     valid_rows_only=valid_rows_only,
-                    grants=content_grants(),
                     source=f"CSV import ({path.name})",
                     progress=self.stdout.write,
                 )
