@@ -357,8 +357,9 @@ def process_due_erasures(*, now=None, log=None):
 # Every area's part, in the export's order: {label: (export, erase)}.
 PARTS = {
     "users": (_users_export, _users_erase),
-    **{
-        part.__name__.rsplit(".", 1)[-1]: (part.export, part.erase)
-        for part in (access, activity, engagement, payments, transcripts)
-    },
+    "access": (access.export, access.erase),
+    "activity": (activity.export, activity.erase),
+    "engagement": (engagement.export, engagement.erase),
+    "payments": (payments.export, payments.erase),
+    "transcripts": (transcripts.export, transcripts.erase),
 }
