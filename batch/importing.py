@@ -45,6 +45,8 @@ class ImportResult:
     unchanged: int = 0
     skipped: int = 0
     grants: int = 0
+    # Of `grants`, once written: the ones that opened content (the rest were held already).
+    grants_opened: int = 0
     errors: list = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
@@ -52,6 +54,11 @@ class ImportResult:
     @property
     def ok(self):
         return not self.errors
+
+    @property
+    def grants_held(self):
+        """Grants in a written file that opened nothing: the learner held the content."""
+        return self.grants - self.grants_opened if self.written else 0
 
 
 def _matching(emails):
@@ -230,7 +237,7 @@ def import_users(
             _count(result, plans)
             if result.errors and not valid_rows_only:
                 return result
-            _write(
+            result.grants_opened = _write(
                 plans,
                 actor=actor,
                 grants=grants,
@@ -307,3 +314,4 @@ def _write(plans, *, actor, grants, note, progress):
         progress(
             f"Wrote {len(new_plans):,} new and {len(updates):,} changed users, {opened:,} grants"
         )
+    return opened

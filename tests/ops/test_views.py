@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from access.models import AccessGrant
+from access.services import access_grant
 from tests.access.factories import ContentFactory
 from tests.factories import LearnerFactory
 from tests.ops.conftest import EXPORT_URL, IMPORT_URL, OPS_URLS, csv_text
@@ -126,3 +127,17 @@ class TestExport:
         response = admin_client.get(EXPORT_URL, {"q": "x" * 10_000})
         assert response.status_code == 200
         assert b"".join(response.streaming_content).count(b"\n") == 1
+
+
+def test_an_import_says_which_grants_opened_nothing(admin_client, grants):
+    """Granting content a learner already holds changes nothing, and the page says so."""
+    course = ContentFactory(slug="intro")
+    access_grant(user=LearnerFactory(email="ann@example.com"), item=course, actor=None)
+    LearnerFactory(email="bob@example.com")
+    upload = SimpleUploadedFile(
+        "grants.csv", b"email,grants\nann@example.com,intro\nbob@example.com,intro\n"
+    )
+    response = admin_client.post(IMPORT_URL, {"file": upload})
+    page = response.content.decode()
+    assert "0 new, 0 changed, 2 unchanged, 2 content grants." in page
+    assert "1 of them the learner already held: nothing changed for those." in page

@@ -60,3 +60,5 @@ class Command(BaseCommand):
         if not result.written:
             raise CommandError(f"{len(result.errors):,} errors; nothing was written. {summary}.")
         self.stdout.write(self.style.SUCCESS(f"Imported. {summary}."))
+        if result.grants_held:
+            self.stdout.write(f"{result.grants_held:,} of the grants were already held: unchanged.")
