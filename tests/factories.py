@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth.models import Group
 
+from lms import history as histories
 from users.models import User
 from users.roles import GROUP_NAMES, Role
 
@@ -16,6 +17,14 @@ class LearnerFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def history(obj, create, extracted, **kwargs):
+        """`LearnerFactory(history=Sizes.each(2), history__admin=admin)`: a learner with a
+        history in every tab (lms/history, shared with the benches and the demo); what it
+        made is on `learner.history` (grants, attempts, charges...)."""
+        if extracted:
+            obj.history = histories.build(extracted, learner=obj, **kwargs)
 
 
 class SupportFactory(LearnerFactory):

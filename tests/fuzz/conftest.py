@@ -2,24 +2,17 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
 
-from access.models import AccessGrant, AccessSettings, Sublicense
-from access.services import access_expire_due, access_grant
-from activity.models import ActivitySettings, Certificate
-from payments.models import Subscription
-from payments.services import purchase_create, subscription_start
-from tests.access.factories import ContentFactory, PanoramaFactory, PlanFactory
-from tests.activity.factories import AssessmentFactory, AttemptFactory, AwardTypeFactory
+from access.models import AccessSettings, Sublicense
+from activity.models import ActivitySettings, AwardType
+from lms.history import Sizes
+from tests.access.factories import PanoramaFactory
 from tests.factories import AdminFactory, LearnerFactory
-from tests.payments.factories import add_card
-from tests.transcripts.factories import InProgressFactory, TranscriptFieldFactory
 from users.models import Invitation, SchoolSettingsBase
 
 OUR_APPS = ("users", "access", "activity", "engagement", "payments", "transcripts")
@@ -79,31 +72,12 @@ def world(db):
         if issubclass(model, SchoolSettingsBase) and not model._meta.abstract:
             model.load()  # the singletons are created on first read, not by a refused POST
     admin = AdminFactory()
-    learner = LearnerFactory(first_name="Fuzzy", last_name="Learner")
-    content = ContentFactory(title="Fuzzing 101")
-    other_content = ContentFactory(title="Fuzzing 201")
-    grant = access_grant(user=learner, item=content, actor=None)
-    ended_grant = access_grant(
-        user=learner, item=other_content, actor=None, expires_at=timezone.now() + timedelta(days=1)
+    learner = LearnerFactory(
+        first_name="Fuzzy", last_name="Learner", history=Sizes.each(2), history__admin=admin
     )
-    AccessGrant.objects.filter(pk=ended_grant.pk).update(
-        expires_at=timezone.now() - timedelta(days=1)
-    )
-    access_expire_due()
+    made = learner.history
     ActivitySettings.objects.update(gamification=True)
     AccessSettings.objects.update(learner_archiving=True)
-    sublicense = Sublicense.objects.create(panorama=PanoramaFactory(), name="Team Fuzz")
-    attempt = AttemptFactory(learner=learner, assessment=AssessmentFactory(content=content))
-    certificate = Certificate.objects.create(learner=learner, content=content, title="Cert")
-    award_type = AwardTypeFactory()
-    card = add_card(learner)
-    charge = purchase_create(
-        user=learner, item=ContentFactory(), amount_minor=4900, currency="USD", actor=None
-    ).charge
-    plan = PlanFactory()
-    subscription = _subscription(learner, plan)
-    InProgressFactory(learner=learner, content=content)
-    transcript_field = TranscriptFieldFactory()
     invited = LearnerFactory(email="invited@example.com")
     invited.set_unusable_password()
     invited.save(update_fields=["password"])
@@ -111,29 +85,26 @@ def world(db):
     Invitation.objects.create(
         user=invited, token_hash=hashlib.sha256(token.encode()).hexdigest(), request_key="k" * 20
     )
+    charges = made["charges"]
     return World(
         admin=admin,
         learner=learner,
         invited=invited,
-        content=content,
-        other_content=other_content,
-        grant=grant,
-        ended_grant=ended_grant,
-        sublicense=sublicense,
-        attempt=attempt,
-        certificate=certificate,
-        award_type=award_type,
-        card=card,
-        charge=charge,
-        subscription=subscription,
-        transcript_field=transcript_field,
+        content=made["contents"][0],
+        other_content=made["contents"][1],
+        grant=next(g for g in made["content_grants"] if g.parent_id is None),
+        ended_grant=made["ended"][0],
+        # A Panorama the learner holds no seat in, so a seat can be assigned.
+        sublicense=Sublicense.objects.create(panorama=PanoramaFactory(), name="Team Fuzz"),
+        attempt=next(a for a in made["attempts"] if a.forgiven_at is None),
+        certificate=next(c for c in made["certificates"] if c.revoked_at is None),
+        award_type=AwardType.objects.get(singular="Star"),
+        card=made["cards"][0],
+        charge=next(c for c in charges if c.status == "succeeded" and not c.refunded_minor),
+        subscription=next(s for s in made["subscriptions"] if s.status == "active"),
+        transcript_field=made["transcript_fields"][0],
         invite_token=token,
     )
-
-
-def _subscription(learner, plan):
-    subscription_start(user=learner, plan=plan, actor=None, amount_minor=1000)
-    return Subscription.objects.get(learner=learner, plan=plan)
 
 
 @pytest.fixture

@@ -128,10 +128,12 @@ def test_erase_effects_in_every_app(
     ada = make_learner()
     grace = make_learner(first_name="Grace", last_name="Hopper", email="grace@example.com")
     client.force_login(ada)
-    certificate = Certificate.objects.get(learner=ada)
-    pdf_paths = [export.file.path for export in TranscriptExport.objects.filter(learner=ada)]
+    certificate = Certificate.objects.filter(learner=ada, revoked_at__isnull=True).first()
+    exports = TranscriptExport.objects.filter(learner=ada).exclude(file="")
+    pdf_paths = [export.file.path for export in exports]
     assert pdf_paths and all(os.path.exists(path) for path in pdf_paths)
     amounts = sorted(Transaction.objects.filter(learner=ada).values_list("amount_minor", flat=True))
+    purchases = Purchase.objects.filter(learner=ada).count()
     actions_before = ContentAction.objects.count()
     progress_before = Progress.objects.count()
     assert UserSession.objects.filter(user_id=ada.pk).exists()
@@ -150,14 +152,17 @@ def test_erase_effects_in_every_app(
     assert not ProfileValue.objects.filter(user=ada).exists()
     assert not UserSession.objects.filter(user_id=ada.pk).exists()
     assert not ada.check_password(PASSWORD)
-    sent = OutboundEmail.objects.get(user=ada)
-    assert (sent.to, sent.subject, sent.body) == (ada.email, "[erased]", "")
+    # Sent mail stays counted, to an erased address, without a body; a subject naming her goes.
+    sent = OutboundEmail.objects.filter(user=ada)
+    assert {(e.to, e.body) for e in sent} == {(ada.email, "")}
+    assert "[erased]" in {e.subject for e in sent}
+    assert not any("Ada" in e.subject for e in sent)
     # Payments: money records kept with their amounts; cards and renewals gone.
     assert (
         sorted(Transaction.objects.filter(learner=ada).values_list("amount_minor", flat=True))
         == amounts
     )
-    assert Purchase.objects.filter(learner=ada).count() == 1
+    assert Purchase.objects.filter(learner=ada).count() == purchases
     assert not Card.objects.filter(learner=ada).exists()
     assert not Subscription.objects.filter(learner=ada, status__in=Subscription.CURRENT).exists()
     # Statistics: every action and progress row is still counted.
