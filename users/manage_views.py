@@ -183,38 +183,32 @@ def _confirm_state(request, user_id, *, disable):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def disable(request, user_id):
+def _change_state(request, user_id, *, disable):
+    """Disable / Enable: GET confirms; POST changes the state, or says it already is so."""
     if request.method == "GET":
-        return _confirm_state(request, user_id, disable=True)
-    already = _already(request, user_id, active=False)
+        return _confirm_state(request, user_id, disable=disable)
+    already = _already(request, user_id, active=not disable)
     if already is not None:
         return already
+    service = services.user_disable if disable else services.user_enable
     return _act(
         request,
         user_id,
-        lambda subject: services.user_disable(
-            user=subject, actor=request.user, reason=_reason(request)
-        ),
-        "The user is disabled and signed out everywhere.",
+        lambda subject: service(user=subject, actor=request.user, reason=_reason(request)),
+        "The user is disabled and signed out everywhere."
+        if disable
+        else "The user is enabled and can sign in again.",
     )
+
+
+@require_http_methods(["GET", "POST"])
+def disable(request, user_id):
+    return _change_state(request, user_id, disable=True)
 
 
 @require_http_methods(["GET", "POST"])
 def enable(request, user_id):
-    if request.method == "GET":
-        return _confirm_state(request, user_id, disable=False)
-    already = _already(request, user_id, active=True)
-    if already is not None:
-        return already
-    return _act(
-        request,
-        user_id,
-        lambda subject: services.user_enable(
-            user=subject, actor=request.user, reason=_reason(request)
-        ),
-        "The user is enabled and can sign in again.",
-    )
+    return _change_state(request, user_id, disable=False)
 
 
 @require_POST

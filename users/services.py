@@ -4,7 +4,7 @@ import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -16,6 +16,7 @@ from .models import (
     User,
     UserSettings,
 )
+from .races import create_unless_taken
 from .roles import RANK, Role, rank_of
 from .rules import can_impersonate, require, require_can_edit
 from .sessions import end_sessions
@@ -77,21 +78,52 @@ def staff_create(*, email, role, password, actor=None):
     return user
 
 
+def _own_password_set(*, user, password, action, also=()):
+    """The user sets their own password; `also` names other fields already set on them."""
+    user.set_password(password)
+    user.version += 1
+    user.save(update_fields=["password", *also, "version"])
+    audit.record(
+        actor=user,
+        subject=user,
+        action=action,
+        changes={"password": [audit.REDACTED, audit.REDACTED]},
+    )
+
+
 @transaction.atomic
 def password_reset_complete(*, user, password):
     """A user sets a new password through the Forgot Password link."""
     user = details.locked(user)
-    user.set_password(password)
-    user.version += 1
-    user.save(update_fields=["password", "version"])
+    _own_password_set(user=user, password=password, action="password.reset")
     end_sessions(user)
-    audit.record(
-        actor=user,
-        subject=user,
-        action="password.reset",
-        changes={"password": [audit.REDACTED, audit.REDACTED]},
-    )
     return user
+
+
+STATUS_LABEL = {True: "Active", False: "Disabled"}  # by is_active
+
+
+def _active_set(*, user, actor, active, reason):
+    """(user, changed): a user already in the asked state stays as is, with no audit event."""
+    user = details.locked(user)
+    require_can_edit(actor=actor, target=user)
+    if not active:
+        require(actor is None or actor.pk != user.pk, "You cannot disable your own account.")
+    if user.is_active == active:
+        return user, False
+    user.is_active = active
+    user.version += 1
+    user.save(update_fields=["is_active", "version"])
+    if not active:
+        end_sessions(user)
+    audit.record(
+        actor=actor,
+        subject=user,
+        action="user.enabled" if active else "user.disabled",
+        changes={"status": [STATUS_LABEL[not active], STATUS_LABEL[active]]},
+        note=reason,
+    )
+    return user, True
 
 
 @transaction.atomic
@@ -99,43 +131,13 @@ def user_disable(*, user, actor, reason=""):
     """Disable a user: they cannot sign in, and every session they have ends now.
 
     Returns (user, changed): a disabled user stays as is, with no audit event."""
-    user = details.locked(user)
-    require_can_edit(actor=actor, target=user)
-    require(actor is None or actor.pk != user.pk, "You cannot disable your own account.")
-    if not user.is_active:
-        return user, False
-    user.is_active = False
-    user.version += 1
-    user.save(update_fields=["is_active", "version"])
-    end_sessions(user)
-    audit.record(
-        actor=actor,
-        subject=user,
-        action="user.disabled",
-        changes={"status": ["Active", "Disabled"]},
-        note=reason,
-    )
-    return user, True
+    return _active_set(user=user, actor=actor, active=False, reason=reason)
 
 
 @transaction.atomic
 def user_enable(*, user, actor, reason=""):
     """Let a disabled user sign in again. Returns (user, changed), as `user_disable`."""
-    user = details.locked(user)
-    require_can_edit(actor=actor, target=user)
-    if user.is_active:
-        return user, False
-    user.is_active = True
-    user.version += 1
-    user.save(update_fields=["is_active", "version"])
-    audit.record(
-        actor=actor,
-        subject=user,
-        action="user.enabled",
-        changes={"status": ["Disabled", "Active"]},
-        note=reason,
-    )
-    return user, True
+    return _active_set(user=user, actor=actor, active=True, reason=reason)
 
 
 def invite_offered(user):
@@ -164,16 +166,15 @@ def invite_send(*, user, actor, request_key, link_base):
     require(invite_offered(user), invite_unavailable_reason(user))
     token = secrets.token_urlsafe(32)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            invitation = Invitation.objects.create(
-                user=user,
-                token_hash=_token_hash(token),
-                request_key=request_key[:64],
-                created_by=actor,
-                created_at=now,
-            )
-    except IntegrityError:
+    invitation = create_unless_taken(
+        Invitation,
+        user=user,
+        token_hash=_token_hash(token),
+        request_key=request_key[:64],
+        created_by=actor,
+        created_at=now,
+    )
+    if invitation is None:
         return None  # this click was already handled
     previous = user.invited_at
     user.invited_at = now
@@ -222,15 +223,9 @@ def invite_accept(*, invitation, password):
     now = timezone.now()
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])
-    user.set_password(password)
     user.invite_accepted_at = now
-    user.version += 1
-    user.save(update_fields=["password", "invite_accepted_at", "version"])
-    audit.record(
-        actor=user,
-        subject=user,
-        action="invite.accepted",
-        changes={"password": [audit.REDACTED, audit.REDACTED]},
+    _own_password_set(
+        user=user, password=password, action="invite.accepted", also=["invite_accepted_at"]
     )
     return user
 
