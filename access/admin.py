@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
 
+from users.admin import ReadOnlyAdmin
+
 from . import panoramas
 from .models import (
     AccessGrant,
@@ -106,7 +108,7 @@ class BulkPurchaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(admin.ModelAdmin):
+class AccessGrantAdmin(ReadOnlyAdmin):
     """Read-only here: grants change through the Access tab, which audits every change."""
 
     list_display = [
@@ -123,23 +125,7 @@ class AccessGrantAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     list_select_related = ["user", "content", "learning_path", "plan"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AccessSettings)
-class AccessSettingsAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class AccessSettingsAdmin(ReadOnlyAdmin):
+    """Read-only here: the switch changes on Settings > Access, which audits it."""

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from users import audit
+from users.races import create_unless_taken
 from users.rules import require, require_can_edit
 from users.services import school_settings_update
 
@@ -65,19 +66,18 @@ def open_grant(*, user, field, item, actor, source, expires_at, note, parent=Non
     )
     if existing is not None and not _end_if_expired(existing, now):
         return existing, False
-    try:
-        with transaction.atomic():
-            grant = AccessGrant.objects.create(
-                user=user,
-                source=source,
-                granted_by=actor,
-                granted_at=now,
-                expires_at=expires_at,
-                note=note,
-                parent=parent,
-                **{field: item},
-            )
-    except IntegrityError:
+    grant = create_unless_taken(
+        AccessGrant,
+        user=user,
+        source=source,
+        granted_by=actor,
+        granted_at=now,
+        expires_at=expires_at,
+        note=note,
+        parent=parent,
+        **{field: item},
+    )
+    if grant is None:
         # Someone else opened it at the same moment: theirs stands.
         return AccessGrant.objects.get(user=user, ended_at__isnull=True, **{field: item}), False
     return grant, True
@@ -232,46 +232,36 @@ def can_archive(*, actor, grant):
     )
 
 
-@transaction.atomic
-def access_archive(*, grant, actor):
-    """The learner moves an item of their own to their Archive: (grant, changed)."""
+def _archive_set(*, grant, actor, archived):
+    """Move the learner's own item into their Archive or back out: (grant, changed)."""
     grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
     require(can_archive(actor=actor, grant=grant), "Archiving is not available for this item.")
-    if grant.archived_at is not None:
+    if (grant.archived_at is not None) == archived:
         return grant, False
-    grant.archived_at = timezone.now()
+    old, grant.archived_at = grant.archived_at, timezone.now() if archived else None
     grant.save(update_fields=["archived_at"])
     audit.record(
         actor=actor,
         subject=grant.user,
-        action="access.archived",
+        action="access.archived" if archived else "access.unarchived",
         changes={
             item_field(grant.item): [str(grant.item), str(grant.item)],
-            "archived_at": [None, _iso(grant.archived_at)],
+            "archived_at": [_iso(old), _iso(grant.archived_at)],
         },
     )
     return grant, True
+
+
+@transaction.atomic
+def access_archive(*, grant, actor):
+    """The learner moves an item of their own to their Archive: (grant, changed)."""
+    return _archive_set(grant=grant, actor=actor, archived=True)
 
 
 @transaction.atomic
 def access_unarchive(*, grant, actor):
     """The learner brings an archived item back to their content: (grant, changed)."""
-    grant = AccessGrant.objects.select_for_update().select_related("user").get(pk=grant.pk)
-    require(can_archive(actor=actor, grant=grant), "Archiving is not available for this item.")
-    if grant.archived_at is None:
-        return grant, False
-    old, grant.archived_at = grant.archived_at, None
-    grant.save(update_fields=["archived_at"])
-    audit.record(
-        actor=actor,
-        subject=grant.user,
-        action="access.unarchived",
-        changes={
-            item_field(grant.item): [str(grant.item), str(grant.item)],
-            "archived_at": [_iso(old), None],
-        },
-    )
-    return grant, True
+    return _archive_set(grant=grant, actor=actor, archived=False)
 
 
 @transaction.atomic

@@ -88,28 +88,39 @@ def learner_home(request):
     )
 
 
+# (done, nothing to do) after archiving (True) or unarchiving (False) an item.
+ARCHIVE_MESSAGES = {
+    True: ("{item} moved to your Archive.", "{item} is already in your Archive."),
+    False: (
+        "{item} is back in your content.",
+        "{item} is already in your content, not in your Archive.",
+    ),
+}
+
+
+def _archive_move(request, grant_id, *, archived):
+    """Move one of the learner's own items into their Archive or back, and say what happened."""
+    grant = get_object_or_404(AccessGrant, pk=grant_id, user=request.user)
+    service = services.access_archive if archived else services.access_unarchive
+    grant, changed = service(grant=grant, actor=request.user)
+    done, unchanged = ARCHIVE_MESSAGES[archived]
+    if changed:
+        messages.success(request, done.format(item=grant.item))
+    else:
+        messages.info(request, unchanged.format(item=grant.item))
+    return redirect("home")
+
+
 @login_required
 @require_POST
 def archive(request, grant_id):
-    grant = get_object_or_404(AccessGrant, pk=grant_id, user=request.user)
-    grant, changed = services.access_archive(grant=grant, actor=request.user)
-    if changed:
-        messages.success(request, f"{grant.item} moved to your Archive.")
-    else:
-        messages.info(request, f"{grant.item} is already in your Archive.")
-    return redirect("home")
+    return _archive_move(request, grant_id, archived=True)
 
 
 @login_required
 @require_POST
 def unarchive(request, grant_id):
-    grant = get_object_or_404(AccessGrant, pk=grant_id, user=request.user)
-    grant, changed = services.access_unarchive(grant=grant, actor=request.user)
-    if changed:
-        messages.success(request, f"{grant.item} is back in your content.")
-    else:
-        messages.info(request, f"{grant.item} is already in your content, not in your Archive.")
-    return redirect("home")
+    return _archive_move(request, grant_id, archived=False)
 
 
 def _dialog_expiry_form():

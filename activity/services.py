@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from access.selectors import has_access
 from users import audit
+from users.races import create_unless_taken
 from users.rules import require, require_can_edit
 from users.services import school_settings_update
 
@@ -76,15 +77,21 @@ def attempt_submit(*, attempt, score):
     return attempt
 
 
-@transaction.atomic
-def attempt_forgive(*, attempt, actor, reason=""):
-    """Forgive an attempt: it stays in history but no longer counts toward the limit."""
+def _attempt_to_forgive(*, attempt, actor):
+    """The attempt, locked, once the actor may forgive it (or undo its forgiveness)."""
     attempt = (
         Attempt.objects.select_for_update(of=("self",))
         .select_related("assessment", "learner")
         .get(pk=attempt.pk)
     )
     require_can_edit(actor=actor, target=attempt.learner, permission="activity.forgive_attempt")
+    return attempt
+
+
+@transaction.atomic
+def attempt_forgive(*, attempt, actor, reason=""):
+    """Forgive an attempt: it stays in history but no longer counts toward the limit."""
+    attempt = _attempt_to_forgive(attempt=attempt, actor=actor)
     if attempt.forgiven_at is not None:
         return attempt
     attempt.forgiven_at, attempt.forgiven_by = timezone.now(), actor
@@ -104,12 +111,7 @@ def attempt_forgive(*, attempt, actor, reason=""):
 @transaction.atomic
 def attempt_unforgive(*, attempt, actor):
     """Undo a forgiveness: the attempt counts toward the limit again."""
-    attempt = (
-        Attempt.objects.select_for_update(of=("self",))
-        .select_related("assessment", "learner")
-        .get(pk=attempt.pk)
-    )
-    require_can_edit(actor=actor, target=attempt.learner, permission="activity.forgive_attempt")
+    attempt = _attempt_to_forgive(attempt=attempt, actor=actor)
     if attempt.forgiven_at is None:
         return attempt
     reason = attempt.forgive_reason
@@ -150,21 +152,18 @@ def _issue(*, user, content, template, actor):
         existing.revoke_reason = "Expired; replaced by a new certificate."
         existing.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
         replaced = existing
-    try:
-        with transaction.atomic():
-            certificate = Certificate.objects.create(
-                learner=user,
-                content=content,
-                template=template,
-                title=template.title,
-                wording=template.wording,
-                issued_at=now,
-                issued_by=actor,
-                expires_at=now + timedelta(days=template.validity_days)
-                if template.validity_days
-                else None,
-            )
-    except IntegrityError:
+    certificate = create_unless_taken(
+        Certificate,
+        learner=user,
+        content=content,
+        template=template,
+        title=template.title,
+        wording=template.wording,
+        issued_at=now,
+        issued_by=actor,
+        expires_at=now + timedelta(days=template.validity_days) if template.validity_days else None,
+    )
+    if certificate is None:
         winner = Certificate.objects.get(learner=user, content=content, revoked_at__isnull=True)
         return winner, False, None
     return certificate, True, replaced

@@ -47,6 +47,22 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def _learner_row(request, user_id, queryset, row_id, form_class):
+    """(subject, context, one of the learner's rows or a 404, the form of its dialog)."""
+    subject, context = record_context(user_id, active_tab="Activity")
+    row = get_object_or_404(queryset, pk=row_id, learner=subject)
+    return subject, context, row, form_class(_posted(request))
+
+
+def _on_form(form, service, **arguments):
+    """What the service returns, or None with its refusal put on the form."""
+    try:
+        return service(**arguments)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
 def _message_of(error):
     return " ".join(error.messages)
 
@@ -68,11 +84,9 @@ def tab(request, user_id):
 
 def attempt_forgive(request, user_id, attempt_id):
     """Confirm, then forgive an attempt (GET shows the confirmation)."""
-    subject, context = record_context(user_id, active_tab="Activity")
-    attempt = get_object_or_404(
-        Attempt.objects.select_related("assessment"), pk=attempt_id, learner=subject
+    subject, context, attempt, form = _learner_row(
+        request, user_id, Attempt.objects.select_related("assessment"), attempt_id, ForgiveForm
     )
-    form = ForgiveForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         already = attempt.forgiven_at is not None
         services.attempt_forgive(
@@ -161,19 +175,18 @@ def certificate_issue(request, user_id):
 
 def certificate_revoke(request, user_id, certificate_id):
     """Confirm with a reason, then revoke a certificate (GET shows the confirmation)."""
-    subject, context = record_context(user_id, active_tab="Activity")
-    certificate = get_object_or_404(
-        Certificate.objects.select_related("content"), pk=certificate_id, learner=subject
+    subject, context, certificate, form = _learner_row(
+        request, user_id, Certificate.objects.select_related("content"), certificate_id, RevokeForm
     )
-    form = RevokeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.certificate_revoke(
-                certificate=certificate, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        revoked = _on_form(
+            form,
+            services.certificate_revoke,
+            certificate=certificate,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        if revoked is not None:
             messages.success(request, f"Certificate {certificate.verification_code} revoked.")
             return redirect(_tab_url(subject.pk, "certificates"))
     context.update({"certificate": certificate, "form": form})
@@ -187,18 +200,17 @@ def award_grant(request, user_id):
     form = AwardGrantForm(_posted(request), learner=subject)
     if request.method == "POST" and gamification and form.is_valid():
         data = form.cleaned_data
-        try:
-            grant = services.award_grant(
-                user=subject,
-                award_type=data["award_type"],
-                quantity=data["quantity"],
-                content=data["content"],
-                actor=request.user,
-                note=data["note"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        grant = _on_form(
+            form,
+            services.award_grant,
+            user=subject,
+            award_type=data["award_type"],
+            quantity=data["quantity"],
+            content=data["content"],
+            actor=request.user,
+            note=data["note"],
+        )
+        if grant is not None:
             messages.success(
                 request,
                 f"Granted {grant.quantity} {grant.award_type.label(grant.quantity)} "

@@ -99,6 +99,15 @@ def _selection(post):
     }
 
 
+def _selected(request):
+    """`_selection` of the posted form, or None once the message says why it is unusable."""
+    try:
+        return _selection(request.POST)
+    except bulk.SelectionError as error:
+        messages.error(request, str(error))
+        return None
+
+
 def _back_to_list(post):
     params = list_filters.ListFilterForm(post).values()
     if post.get("q"):
@@ -118,11 +127,10 @@ def confirm(request):
     if request.method != "POST":
         messages.info(request, "Select learners on the list, then choose a bulk action.")
         return redirect(LEARNERS_URL)
-    try:
-        found, selection = _selection(request.POST)
-    except bulk.SelectionError as error:
-        messages.error(request, str(error))
+    selected = _selected(request)
+    if selected is None:
         return _back_to_list(request.POST)
+    found, selection = selected
     form = BulkActionForm(request.POST)
     summary = None
     if form.is_valid():
@@ -148,11 +156,10 @@ def confirm(request):
 @require_POST
 def apply(request):
     """Start the confirmed bulk action (checked again: the selection may have changed)."""
-    try:
-        found, _ = _selection(request.POST)
-    except bulk.SelectionError as error:
-        messages.error(request, str(error))
+    selected = _selected(request)
+    if selected is None:
         return _back_to_list(request.POST)
+    found, _ = selected
     form = BulkActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The bulk action was not understood; choose it again.")

@@ -13,7 +13,7 @@ import zipfile
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from users import audit
@@ -31,6 +31,7 @@ from users.privacy_state import (
     erased_email,
     is_erasable,
 )
+from users.races import create_unless_taken
 from users.roles import role_of
 from users.rules import require, require_can_edit, require_can_export
 from users.sessions import end_sessions
@@ -215,17 +216,16 @@ def erasure_request(*, user, actor, reason):
     if not is_erasable(user):
         raise ValidationError("Only a learner who has not been erased yet can be erased.")
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            request = ErasureRequest.objects.create(
-                user=user,
-                requested_by=actor,
-                requested_at=now,
-                reason=reason,
-                due_at=now + CANCEL_WINDOW,
-            )
-    except IntegrityError:
-        raise ValidationError("An erasure of this learner is already scheduled.") from None
+    request = create_unless_taken(
+        ErasureRequest,
+        user=user,
+        requested_by=actor,
+        requested_at=now,
+        reason=reason,
+        due_at=now + CANCEL_WINDOW,
+    )
+    if request is None:
+        raise ValidationError("An erasure of this learner is already scheduled.")
     audit.record(
         actor=actor,
         subject=user,

@@ -8,11 +8,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from users import audit
+from users.races import create_unless_taken
 from users.rules import require_can_export
 
 from . import selectors
@@ -80,13 +81,9 @@ def transcript_field_create(*, actor, name, kind, show=True):
     with transaction.atomic():
         if TranscriptField.objects.filter(name__iexact=name).exists():
             raise ValidationError({"name": "A transcript field with this name already exists."})
-        try:
-            with transaction.atomic():
-                field = TranscriptField.objects.create(name=name, kind=kind)
-        except IntegrityError:
-            raise ValidationError(
-                {"name": "A transcript field with this name already exists."}
-            ) from None
+        field = create_unless_taken(TranscriptField, name=name, kind=kind)
+        if field is None:
+            raise ValidationError({"name": "A transcript field with this name already exists."})
         if show:
             TranscriptSettings.load()
             current = TranscriptSettings.objects.select_for_update().get(singleton_id=1)
@@ -190,15 +187,14 @@ def export_request(*, learner, actor, include_in_progress=False):
             running.error = "The render was interrupted."
             running.finished_at = now
             running.save(update_fields=["status", "error", "finished_at"])
-        try:
-            with transaction.atomic():
-                export = TranscriptExport.objects.create(
-                    learner=learner,
-                    requested_by=actor,
-                    include_in_progress=include_in_progress,
-                    created_at=now,
-                )
-        except IntegrityError:
+        export = create_unless_taken(
+            TranscriptExport,
+            learner=learner,
+            requested_by=actor,
+            include_in_progress=include_in_progress,
+            created_at=now,
+        )
+        if export is None:
             # Someone else's identical request committed first: theirs is the running one.
             winner = TranscriptExport.objects.filter(
                 learner=learner, include_in_progress=include_in_progress
