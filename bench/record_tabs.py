@@ -9,14 +9,16 @@ grants and 100,000 content actions, with the same query count as for an empty le
     .venv/bin/python bench/record_tabs.py [--runs 30]
 
 The first run adds two learners and keeps them (later runs reuse them):
-heavy-learner@bench.example with 1,000 content items granted (plus 2 learning paths and a
-plan), 1,000 progress rows, 100,000 content actions over two years, 1,000 attempts, 500
-certificates, 200 awards, 200 transactions with 160 purchases, subscriptions, cards, bulk
-purchases, a Panorama seat, 2,000 audit events, 50 e-mails and transcript exports; and
-empty-learner@bench.example with no history at all. So that the tables are not only this
+heavy-learner@bench.example, whose history the shared builder writes (lms/history, as for the
+tests and the demo; sizes in HEAVY): 1,000 content items granted and 3,000 ended grants (plus
+2 learning paths and a plan), 1,000 progress rows, 100,000 content actions over two years,
+1,000 attempts, 500 certificates, 200 awards, 170 charges with their purchases and refunds,
+subscriptions, cards, bulk purchases, a Panorama seat, 2,000 audit events, 50 e-mails,
+invitations, impersonations and transcript exports; and empty-learner@bench.example with no
+history at all. So that the tables are not only this
 learner's (query plans depend on it), 20,000 other learners get 900,000 actions in the same
 log (written in time order, so the heavy learner's rows are spread over the table as they
-would be), 100,000 grants and progress rows, and 200,000 audit events. About 40 s, once.
+would be), 100,000 grants and progress rows, and 200,000 audit events. A few minutes, once.
 Gamification is switched on so the Awards section is drawn.
 
 Times full Django requests in-process (test client: middleware, view, queries, template) as
@@ -38,40 +40,18 @@ from harness import collect_static, percentile, setup_django
 setup_django()
 
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import F  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from access.models import (  # noqa: E402
-    AccessGrant,
-    BulkPurchase,
-    Content,
-    LearningPath,
-    LearningPathItem,
-    RedemptionCode,
-    Sublicense,
-    SublicenseSeat,
-    SubscriptionPlan,
-)
-from activity.models import (  # noqa: E402
-    ActivitySettings,
-    Assessment,
-    Attempt,
-    AwardGrant,
-    AwardType,
-    Certificate,
-    CertificateTemplate,
-)
+from access.models import AccessGrant  # noqa: E402
+from activity.models import ActivitySettings, Attempt, Certificate  # noqa: E402
 from engagement.models import ContentAction, Progress  # noqa: E402
-from payments.models import Card, Purchase, Subscription, Transaction  # noqa: E402
-from transcripts.models import (  # noqa: E402
-    TranscriptExport,
-    TranscriptField,
-    TranscriptFieldValue,
-)
+from lms import history  # noqa: E402
+from lms.history import Sizes  # noqa: E402
 from users import selectors  # noqa: E402
-from users.models import AuditEvent, OutboundEmail, User  # noqa: E402
+from users.bulk_writes import copy_rows  # noqa: E402
+from users.models import AuditEvent, User  # noqa: E402
 
 HEAVY_EMAIL = "heavy-learner@bench.example"
 EMPTY_EMAIL = "empty-learner@bench.example"
@@ -110,129 +90,34 @@ def ensure_learners():
 
 def _copy(table, columns, rows):
     """COPY rows into a table (fast for the big append-only logs)."""
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
+    with connection.cursor() as cursor:
+        copy_rows(cursor.cursor, table, columns, rows)
+
+
+HEAVY = Sizes(
+    items=CONTENT_ITEMS,
+    paths=2,
+    plans=1,
+    panoramas=1,
+    assessments=50,
+    attempts=1_000,
+    certificates=500,
+    awards=200,
+    actions=ACTIONS,
+    peer_actions=OTHER_ACTIONS,
+    cards=3,
+    charges=170,
+    fields=2,
+    audit=AUDIT_EVENTS,
+    records=50,
+    days=HISTORY_DAYS,
+)
 
 
 def build_heavy_learner(rng):
-    now = timezone.now()
+    """The heavy learner's history (the shared builder, lms/history), amid other learners'."""
     admin = bench_admin()
     heavy = User.objects.create_user(HEAVY_EMAIL, first_name="Heavy", last_name="Learner")
-    heavy.date_joined = now - timedelta(days=HISTORY_DAYS + 10)
-    heavy.save(update_fields=["date_joined"])
-
-    def ago(days_max, days_min=0):
-        return now - timedelta(seconds=rng.uniform(days_min * 86400, days_max * 86400))
-
-    # Catalog: 1,000 content items (also visible in every learner's pickers), 2 paths.
-    kinds = [choice for choice, _ in Content.Kind.choices]
-    contents = Content.objects.bulk_create(
-        Content(
-            kind=kinds[n % len(kinds)],
-            title=f"Heavy {['Course', 'Module', 'Guide', 'Lesson'][n % 4]} {n:04d}",
-            slug=f"bench-heavy-{n:04d}",
-            created_at=now - timedelta(days=HISTORY_DAYS + 20),
-        )
-        for n in range(CONTENT_ITEMS)
-    )
-    paths = []
-    for p in range(2):
-        path = LearningPath.objects.create(title=f"Heavy Path {p}", slug=f"bench-heavy-path-{p}")
-        LearningPathItem.objects.bulk_create(
-            LearningPathItem(path=path, content=contents[p * 25 + i], position=i) for i in range(25)
-        )
-        paths.append(path)
-
-    # Access: 1,000 content grants (current, expiring, archived, expired, revoked), 2 paths, 1 plan.
-    grants = []
-    for n, content in enumerate(contents):
-        granted_at = ago(HISTORY_DAYS, 30)
-        grant = AccessGrant(
-            user=heavy,
-            content=content,
-            source=[AccessGrant.Source.MANUAL, AccessGrant.Source.PURCHASE][n % 2],
-            granted_at=granted_at,
-            granted_by=admin if n % 2 == 0 else None,
-            note="Bench" if n % 10 == 0 else "",
-        )
-        if n % 20 == 1:
-            grant.expires_at = now + timedelta(days=rng.randint(1, 13))
-        elif n % 20 == 2:
-            grant.archived_at = ago(30)
-        elif n % 20 == 3:
-            grant.expires_at = granted_at + timedelta(days=10)
-            grant.ended_at = grant.expires_at
-            grant.end_reason = AccessGrant.EndReason.EXPIRED
-        elif n % 20 == 4:
-            grant.ended_at = ago(30)
-            grant.end_reason = AccessGrant.EndReason.REVOKED
-            grant.ended_by = admin
-        grants.append(grant)
-    grants = AccessGrant.objects.bulk_create(grants, batch_size=1000)
-    AccessGrant.objects.bulk_create(
-        AccessGrant(user=heavy, learning_path=path, granted_at=ago(400), granted_by=admin)
-        for path in paths
-    )
-    plan = SubscriptionPlan.objects.order_by("id").first()
-    plan_grant = None
-    if plan is not None:
-        plan_grant = AccessGrant.objects.create(
-            user=heavy, plan=plan, source=AccessGrant.Source.SUBSCRIPTION, granted_at=ago(300)
-        )
-    main = Sublicense.objects.filter(is_main=True, seat_limit__isnull=True).first()
-    if main is not None:
-        SublicenseSeat.objects.create(
-            user=heavy, panorama=main.panorama, sublicense=main, assigned_by=admin
-        )
-        Sublicense.objects.filter(pk=main.pk).update(seats_used=F("seats_used") + 1)
-    for b in range(3):
-        bulk = BulkPurchase.objects.create(
-            buyer=heavy,
-            content=contents[b],
-            seats=10,
-            order_reference=f"BENCH-HEAVY-{b}",
-            purchased_at=ago(300),
-        )
-        RedemptionCode.objects.bulk_create(
-            RedemptionCode(
-                bulk_purchase=bulk,
-                code=f"BH{b}{c:02d}",
-                redeemed_at=ago(200) if c < 4 else None,
-            )
-            for c in range(10)
-        )
-
-    # Engagement: a progress row per item, 100,000 actions over two years (COPY).
-    statuses = []
-    progress = []
-    for n, content in enumerate(contents):
-        last = ago(HISTORY_DAYS)
-        status = (
-            Progress.Status.COMPLETED
-            if n % 10 < 6
-            else Progress.Status.IN_PROGRESS
-            if n % 10 < 9
-            else Progress.Status.NOT_STARTED
-        )
-        statuses.append(status)
-        done = status == Progress.Status.COMPLETED
-        progress.append(
-            Progress(
-                learner=heavy,
-                content=content,
-                status=status,
-                percent=100 if done else (rng.randint(1, 99) if n % 10 < 9 else 0),
-                time_spent=rng.randint(60, 20_000),
-                first_activity_at=last - timedelta(days=3),
-                last_activity_at=last,
-                completed_at=last if done else None,
-                score=rng.randint(50, 100) if done else None,
-                completion_source=Progress.Source.MANUAL if done and n % 25 == 0 else "",
-            )
-        )
-    Progress.objects.bulk_create(progress, batch_size=1000)
     others = list(
         User.objects.filter(is_superuser=False, is_staff=False)
         .exclude(pk=heavy.pk)
@@ -240,36 +125,18 @@ def build_heavy_learner(rng):
         .order_by("id")
         .values_list("pk", flat=True)[:OTHER_LEARNERS]
     )
-    actions = [choice for choice, _ in ContentAction.Action.choices]
-    log = [
-        (
-            heavy.pk,
-            contents[rng.randrange(CONTENT_ITEMS)].pk,
-            actions[n % 5],
-            ago(HISTORY_DAYS),
-            json.dumps({"percent": n % 100} if n % 5 == 2 else {}),
-            admin.pk if n % 100 == 0 else None,
-        )
-        for n in range(ACTIONS)
-    ]
-    log += [
-        (
-            others[n % len(others)],
-            contents[(n * 7 + n // len(others)) % CONTENT_ITEMS].pk,
-            actions[n % 5],
-            ago(HISTORY_DAYS),
-            "{}",
-            None,
-        )
-        for n in range(OTHER_ACTIONS if others else 0)
-    ]
-    log.sort(key=lambda row: row[3])  # an append-only log is written in time order
-    _copy(
-        ContentAction._meta.db_table,
-        ["learner_id", "content_id", "action", "occurred_at", "details", "real_actor_id"],
-        log,
-    )
-    del log
+    made = history.build(HEAVY, learner=heavy, admin=admin, peers=others, rng=rng)
+    _the_rest_of_the_school(made["contents"], others, admin, rng)
+    return heavy
+
+
+def _the_rest_of_the_school(contents, others, admin, rng):
+    """Other learners' grants, progress and audit events in the same tables (plans see them)."""
+    now = timezone.now()
+
+    def ago(days):
+        return now - timedelta(seconds=rng.uniform(0, days * 86400))
+
     _copy(
         AccessGrant._meta.db_table,
         ["user_id", "content_id", "source", "granted_at", "end_reason", "note"],
@@ -296,184 +163,10 @@ def build_heavy_learner(rng):
             for k in range(OTHER_ITEMS_EACH)
         ),
     )
-
-    # Activity: 50 assessments x 20 attempts, 600 templates, 500 certificates, 200 awards.
-    assessments = Assessment.objects.bulk_create(
-        Assessment(
-            content=contents[n],
-            title=f"Heavy Quiz {n:02d}",
-            max_attempts=25 if n % 2 else None,
-        )
-        for n in range(50)
-    )
-    Attempt.objects.bulk_create(
-        (
-            Attempt(
-                learner=heavy,
-                assessment=assessments[n % 50],
-                started_at=(started := ago(HISTORY_DAYS)),
-                submitted_at=started + timedelta(minutes=20),
-                score=(score := rng.randint(20, 100)),
-                passed=score >= 70,
-                forgiven_at=started + timedelta(days=1) if n % 17 == 0 else None,
-                forgiven_by=admin if n % 17 == 0 else None,
-                forgive_reason="Technical problem" if n % 17 == 0 else "",
-            )
-            for n in range(1000)
-        ),
-        batch_size=1000,
-    )
-    templates = CertificateTemplate.objects.bulk_create(
-        CertificateTemplate(
-            content=contents[n],
-            title=f"Certificate of {contents[n].title}",
-            validity_days=365 if n % 3 == 0 else None,
-            removed_at=now if n % 50 == 49 else None,
-        )
-        for n in range(600)
-    )
-    Certificate.objects.bulk_create(
-        (
-            Certificate(
-                learner=heavy,
-                content=template.content,
-                template=template,
-                title=template.title,
-                issued_at=(issued := ago(HISTORY_DAYS)),
-                issued_by=admin if n % 4 == 0 else None,
-                verification_code=f"BHVY-{n:04d}-CERT",
-                expires_at=issued + timedelta(days=365) if template.validity_days else None,
-                revoked_at=ago(10) if n % 40 == 0 else None,
-                revoked_by=admin if n % 40 == 0 else None,
-                revoke_reason="Issued by mistake" if n % 40 == 0 else "",
-            )
-            for n, template in enumerate(templates[:500])
-        ),
-        batch_size=1000,
-    )
-    award_types = [
-        AwardType.objects.get_or_create(singular=s, defaults={"plural": p, "icon": i})[0]
-        for s, p, i in [
-            ("Star", "Stars", "⭐"),
-            ("Badge", "Badges", "🏅"),
-            ("Trophy", "Trophies", "🏆"),
-        ]
-    ]
-    AwardGrant.objects.bulk_create(
-        AwardGrant(
-            learner=heavy,
-            award_type=award_types[n % 3],
-            quantity=1 + n % 5,
-            content=contents[n % CONTENT_ITEMS],
-            granted_by=admin,
-            granted_at=ago(HISTORY_DAYS),
-            note="Great work" if n % 7 == 0 else "",
-        )
-        for n in range(200)
-    )
-
-    # Payments: 3 cards, 5 subscriptions, 150 charges with purchases, 30 refunds, 20 failures.
-    Card.objects.bulk_create(
-        Card(
-            learner=heavy,
-            token=f"tok_bench_heavy_{n}",
-            brand=Card.Brand.VISA,
-            last4=f"42{n:02d}",
-            exp_month=1 + n,
-            exp_year=now.year + n - 1,
-            is_default=n == 0,
-            added_by=admin,
-        )
-        for n in range(3)
-    )
-    if plan is not None:
-        Subscription.objects.create(
-            learner=heavy,
-            plan=plan,
-            started_at=now - timedelta(days=300),
-            current_period_end=now + timedelta(days=65),
-            access_grant=plan_grant,
-        )
-        for n in range(4):
-            start = now - timedelta(days=700 - n * 100)
-            Subscription.objects.create(
-                learner=heavy,
-                plan=plan,
-                status=[Subscription.Status.CANCELLED, Subscription.Status.EXPIRED][n % 2],
-                started_at=start,
-                current_period_end=start + timedelta(days=30),
-                cancelled_at=start + timedelta(days=20) if n % 2 == 0 else None,
-            )
-    charges = []
-    for n in range(170):
-        failed = n % 17 == 16
-        charges.append(
-            Transaction(
-                learner=heavy,
-                kind=Transaction.Kind.CHARGE,
-                amount_minor=rng.randint(500, 50_000),
-                currency="USD" if n % 5 else "EUR",
-                status=Transaction.Status.FAILED if failed else Transaction.Status.SUCCEEDED,
-                gateway_reference=f"ch_bench_heavy_{n}",
-                idempotency_key=f"bench-heavy-charge-{n}",
-                description=f"{contents[n + 100].title}",
-                card_label="Visa •••• 4200",
-                created_at=ago(HISTORY_DAYS),
-                initiated_by=admin if n % 3 == 0 else None,
-            )
-        )
-    charges = Transaction.objects.bulk_create(charges)
-    succeeded = [c for c in charges if c.status == Transaction.Status.SUCCEEDED]
-    refunds = []
-    for n, charge in enumerate(succeeded[:30]):
-        amount = charge.amount_minor if n % 2 else charge.amount_minor // 2
-        charge.refunded_minor = amount
-        refunds.append(
-            Transaction(
-                learner=heavy,
-                kind=Transaction.Kind.REFUND,
-                amount_minor=amount,
-                currency=charge.currency,
-                idempotency_key=f"bench-heavy-refund-{n}",
-                parent=charge,
-                reason="Asked for a refund",
-                created_at=charge.created_at + timedelta(days=3),
-                initiated_by=admin,
-            )
-        )
-    Transaction.objects.bulk_update(succeeded[:30], ["refunded_minor"])
-    Transaction.objects.bulk_create(refunds)
-    by_content = {g.content_id: g for g in grants}
-    Purchase.objects.bulk_create(
-        Purchase(
-            learner=heavy,
-            content=contents[n + 100],
-            amount_minor=charge.amount_minor,
-            currency=charge.currency,
-            charge=charge,
-            access_grant=by_content.get(contents[n + 100].pk),
-            purchased_at=charge.created_at,
-        )
-        for n, charge in enumerate(charges)
-        if charge.status == Transaction.Status.SUCCEEDED
-    )
-
-    # Users: 2,000 audit events (the History), 50 e-mails.
-    audit_actions = ["user.details_changed", "access.granted", "engagement.progress_reset"]
     _copy(
         AuditEvent._meta.db_table,
-        [
-            "created_at",
-            "actor_id",
-            "actor_label",
-            "real_actor_label",
-            "subject_id",
-            "action",
-            "changes",
-            "subject_version",
-            "note",
-            "user_agent",
-        ],
+        ["created_at", "actor_id", "actor_label", "real_actor_label", "subject_id", "action"]
+        + ["changes", "subject_version", "note", "user_agent"],
         sorted(
             (
                 (
@@ -481,54 +174,18 @@ def build_heavy_learner(rng):
                     admin.pk,
                     admin.email,
                     "",
-                    heavy.pk if n < AUDIT_EVENTS else others[n % len(others)],
-                    audit_actions[n % 3],
+                    others[n % len(others)],
+                    "user.updated",
                     json.dumps({"first_name": [f"Name{n}", f"Name{n + 1}"]}),
                     n + 1,
                     "",
                     "bench",
                 )
-                for n in range(AUDIT_EVENTS + (OTHER_AUDIT_EVENTS if others else 0))
+                for n in range(OTHER_AUDIT_EVENTS if others else 0)
             ),
             key=lambda row: row[0],
         ),
     )
-    OutboundEmail.objects.bulk_create(
-        OutboundEmail(
-            key=f"bench-heavy-email-{n}",
-            user=heavy,
-            to=HEAVY_EMAIL,
-            subject=f"Message {n}",
-            body="",
-            status=OutboundEmail.Status.SENT if n % 10 else OutboundEmail.Status.FAILED,
-            attempts=1,
-            created_at=ago(HISTORY_DAYS),
-            sent_at=now if n % 10 else None,
-        )
-        for n in range(50)
-    )
-
-    # Transcripts: CEU credits on the items (rows come from completed progress), old exports.
-    ceu = TranscriptField.objects.filter(kind=TranscriptField.Kind.NUMBER).order_by("id").first()
-    if ceu is not None:
-        TranscriptFieldValue.objects.bulk_create(
-            (
-                TranscriptFieldValue(field=ceu, content=content, value=str(1 + n % 3))
-                for n, content in enumerate(contents)
-            ),
-            ignore_conflicts=True,
-        )
-    TranscriptExport.objects.bulk_create(
-        TranscriptExport(
-            learner=heavy,
-            requested_by=admin,
-            status=TranscriptExport.Status.FAILED,
-            error="Bench: no file",
-            created_at=ago(HISTORY_DAYS, 1),
-        )
-        for _ in range(5)
-    )
-    return heavy
 
 
 def bench_admin():

@@ -5,9 +5,32 @@ from django.core.management.base import BaseCommand, CommandError
 from access import demo as access_demo
 from activity import demo as activity_demo
 from engagement import demo as engagement_demo
+from lms import history
 from payments import demo as payments_demo
 from transcripts import demo as transcripts_demo
 from users import demo as users_demo
+from users.models import User
+
+HISTORY_EMAIL = "long.history@example.com"
+# Two years of it, on its own catalog items (no transcript columns or learner fields added).
+HISTORY = history.Sizes(
+    items=24,
+    paths=2,
+    plans=1,
+    panoramas=1,
+    assessments=4,
+    attempts=10,
+    certificates=8,
+    awards=6,
+    actions=400,
+    peer_actions=0,
+    cards=2,
+    charges=12,
+    fields=0,
+    audit=30,
+    records=2,
+    days=730,
+)
 
 
 class Command(BaseCommand):
@@ -24,6 +47,7 @@ class Command(BaseCommand):
         demos = (access_demo, activity_demo, payments_demo, engagement_demo, transcripts_demo)
         for app_demo in demos:
             app_demo.seed(rng=random.Random(seed), log=self.stdout.write)
+        self._long_history(seed)
         self.stdout.write(self.style.SUCCESS("Demo school ready."))
         self.stdout.write(
             f"  Admin:            {users_demo.ADMIN_EMAIL} / {users_demo.ADMIN_PASSWORD}"
@@ -34,3 +58,21 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Any demo learner: learner1@example.com / {users_demo.LEARNER_PASSWORD}"
         )
+        self.stdout.write(
+            f"  Two years of history: {HISTORY_EMAIL} / {users_demo.LEARNER_PASSWORD}"
+        )
+
+    def _long_history(self, seed):
+        """A learner with a long story in every tab (the builder the tests and benches use)."""
+        if User.objects.filter(email=HISTORY_EMAIL).exists():
+            return
+        learner = User.objects.create_user(
+            HISTORY_EMAIL,
+            password=users_demo.LEARNER_PASSWORD,
+            first_name="Noor",
+            last_name="Haddad",
+            city="Porto",
+        )
+        admin = User.objects.get(email=users_demo.ADMIN_EMAIL)
+        history.build(HISTORY, learner=learner, admin=admin, rng=random.Random(seed))
+        self.stdout.write(f"  history: two years in every tab for {HISTORY_EMAIL}")
