@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "axes",
     "hijack",
     "phonenumber_field",
+    # Components in templates/cotton/ (<c-table>); loaders and builtins are set in TEMPLATES.
+    "django_cotton.apps.SimpleAppConfig",
     "users",
     "access",
     "activity",
@@ -80,8 +82,21 @@ TEMPLATES = [
     {
         "BACKEND": "lms.templates.QueryFreeDjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's default loaders (project then app templates), behind cotton's, which
+            # compiles <c-...> component tags; cached as Django does by default (since 4.1,
+            # DEBUG too: runserver's autoreloader clears the cache when a template changes).
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django_cotton.cotton_loader.Loader",
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
+            "builtins": ["django_cotton.templatetags.cotton"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 
 from django.conf import settings
 from django.db import connections
-from django.template.backends.django import DjangoTemplates
+from django.template.backends.django import DjangoTemplates, Template
 
 
 class TemplateQueryError(RuntimeError):
@@ -23,18 +23,20 @@ def _refuse(execute, sql, params, many, context):
     )
 
 
-class QueryFreeTemplate:
-    def __init__(self, template):
-        self.template = template
-        self.origin = template.origin
+class QueryFreeTemplate(Template):
+    """Django's backend template, rendering with queries refused.
+
+    Its `template` is the engine's template, as in Django's own backend: django-cotton
+    unwraps what `get_template` returns that way to render a component inside the page.
+    """
 
     def render(self, context=None, request=None):
         if not (getattr(settings, "TEMPLATE_QUERIES_FORBIDDEN", False) and self._ours()):
-            return self.template.render(context, request)
+            return super().render(context, request)
         with ExitStack() as stack:
             for connection in connections.all(initialized_only=True):
                 stack.enter_context(connection.execute_wrapper(_refuse))
-            return self.template.render(context, request)
+            return super().render(context, request)
 
     def _ours(self):
         """Only our own templates: Django admin's may query (it is not ours to shape)."""
@@ -44,7 +46,7 @@ class QueryFreeTemplate:
 
 class QueryFreeDjangoTemplates(DjangoTemplates):
     def from_string(self, template_code):
-        return QueryFreeTemplate(super().from_string(template_code))
+        return QueryFreeTemplate(super().from_string(template_code).template, self)
 
     def get_template(self, template_name):
-        return QueryFreeTemplate(super().get_template(template_name))
+        return QueryFreeTemplate(super().get_template(template_name).template, self)
