@@ -21,7 +21,7 @@ def payments(story):
             brand=cycle(BRANDS, i),
             last4=f"{4242 + i:04d}"[-4:],
             exp_month=1 + i % 12,
-            exp_year=now.year - 1 + i % 6,
+            exp_year=now.year - 1 if i % 3 == 2 else now.year + 1 + i % 4,  # every third expired
             is_default=i == 0,
             added_by=admin,
         )
