@@ -43,11 +43,17 @@ class Command(BaseCommand):
     def handle(self, *args, learners, seed, **options):
         if learners < 0:
             raise CommandError("--learners must be zero or more.")
-        users_demo.seed(learners=learners, seed=seed, log=self.stdout.write)
+        # The long-history learner is one of the `learners`, made last (learner1... first).
+        fresh = learners > 0 and not User.objects.filter(email=HISTORY_EMAIL).exists()
+        users_demo.seed(learners=learners - fresh, seed=seed, log=self.stdout.write)
         demos = (access_demo, activity_demo, payments_demo, engagement_demo, transcripts_demo)
         for app_demo in demos:
             app_demo.seed(rng=random.Random(seed), log=self.stdout.write)
-        self._long_history(seed)
+        if fresh:
+            admin = User.objects.get(email=users_demo.ADMIN_EMAIL)
+            learner = self._long_history_learner()
+            history.build(HISTORY, learner=learner, admin=admin, rng=random.Random(seed))
+            self.stdout.write(f"  history: two years in every tab for {HISTORY_EMAIL}")
         self.stdout.write(self.style.SUCCESS("Demo school ready."))
         self.stdout.write(
             f"  Admin:            {users_demo.ADMIN_EMAIL} / {users_demo.ADMIN_PASSWORD}"
@@ -62,17 +68,12 @@ class Command(BaseCommand):
             f"  Two years of history: {HISTORY_EMAIL} / {users_demo.LEARNER_PASSWORD}"
         )
 
-    def _long_history(self, seed):
-        """A learner with a long story in every tab (the builder the tests and benches use)."""
-        if User.objects.filter(email=HISTORY_EMAIL).exists():
-            return
-        learner = User.objects.create_user(
+    def _long_history_learner(self):
+        """The learner with a long story in every tab (the builder the tests and benches use)."""
+        return User.objects.create_user(
             HISTORY_EMAIL,
             password=users_demo.LEARNER_PASSWORD,
             first_name="Noor",
             last_name="Haddad",
             city="Porto",
         )
-        admin = User.objects.get(email=users_demo.ADMIN_EMAIL)
-        history.build(HISTORY, learner=learner, admin=admin, rng=random.Random(seed))
-        self.stdout.write(f"  history: two years in every tab for {HISTORY_EMAIL}")
