@@ -8,11 +8,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import audit, details, outbox
+from . import audit, details, field_services, outbox
 from .models import (
     ImpersonationSession,
     Invitation,
     OutboundEmail,
+    ProfileField,
     User,
     UserSettings,
 )
@@ -78,8 +79,9 @@ def staff_create(*, email, role, password, actor=None):
     return user
 
 
-def _own_password_set(*, user, password, action, also=()):
-    """The user sets their own password; `also` names other fields already set on them."""
+def _own_password_set(*, user, password, action, also=(), more_changes=None):
+    """The user sets their own password; `also` names other fields already set on them,
+    `more_changes` other changes to record in the same event."""
     user.set_password(password)
     user.version += 1
     user.save(update_fields=["password", *also, "version"])
@@ -87,7 +89,7 @@ def _own_password_set(*, user, password, action, also=()):
         actor=user,
         subject=user,
         action=action,
-        changes={"password": [audit.REDACTED, audit.REDACTED]},
+        changes={"password": [audit.REDACTED, audit.REDACTED], **(more_changes or {})},
     )
 
 
@@ -214,8 +216,9 @@ def invitation_for_token(token):
 
 
 @transaction.atomic
-def invite_accept(*, invitation, password):
-    """The invited person sets their password; the invitation is used up."""
+def invite_accept(*, invitation, password, answers=None):
+    """The invited person sets their password and answers the custom sign-up inputs
+    ({ProfileField: canonical text}); the invitation is used up. One audit event."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ValidationError("This invitation was already used.")
@@ -224,8 +227,15 @@ def invite_accept(*, invitation, password):
     invitation.accepted_at = now
     invitation.save(update_fields=["accepted_at"])
     user.invite_accepted_at = now
+    answers = answers or {}
+    if any(field.kind != ProfileField.Kind.CUSTOM_INPUT for field in answers):
+        raise ValidationError("Only custom sign-up inputs are asked with an invitation.")
     _own_password_set(
-        user=user, password=password, action="invite.accepted", also=["invite_accepted_at"]
+        user=user,
+        password=password,
+        action="invite.accepted",
+        also=["invite_accepted_at"],
+        more_changes=field_services.answers_write(user, answers),
     )
     return user
 

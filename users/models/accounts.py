@@ -64,6 +64,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField("date joined", default=timezone.now)
     invited_at = models.DateTimeField("last invited", null=True, blank=True)
     invite_accepted_at = models.DateTimeField("invite accepted", null=True, blank=True)
+    survey_done_at = models.DateTimeField(
+        "onboarding survey done", null=True, blank=True, help_text="Answered or skipped."
+    )
     # Bumped by every service that edits the record: a stale form is refused.
     version = models.PositiveIntegerField(default=1)
     # Dual Role: a manager's own learner record shares their e-mail and points back here.

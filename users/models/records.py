@@ -3,6 +3,7 @@ fields and the e-mail outbox."""
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Left
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -75,24 +76,45 @@ class AuditEvent(models.Model):
             return self.action.replace("_", " ").capitalize()
         return f"{area.replace('_', ' ').capitalize()}: {what.replace('_', ' ')}"
 
+    # {change name: (label, words)} for the school's learner fields, set by the selector that
+    # loads the page with the fields (users/selectors.py: named_fields), so "reference:<key>"
+    # reads as its label and its values through `words` (a stored text -> words) without a
+    # query per row.
+    learner_fields = None
+
     @property
     def change_rows(self):
         """[(field, before, after, changed)] in words for the History table: times in the
-        site's zone to the minute, yes/no, lists joined; a value recorded on both sides
+        site's zone to the minute, yes/no, lists joined; a learner field by its label with its
+        values in words (a field since deleted by its key); a value recorded on both sides
         (a secret reads "changed", a new record's empty field) is shown once."""
         rows = []
+        named = self.learner_fields or {}
         for field, values in (self.changes or {}).items():
             pair = isinstance(values, list) and len(values) == 2
             before, after = values if pair else (None, values)
-            rows.append(
-                (field.replace("_", " "), _in_words(before), _in_words(after), before != after)
-            )
+            label, words = named.get(field, (None, None))
+            if label is None:
+                label = _field_name(field)
+            rows.append((label, _in_words(before, words), _in_words(after, words), before != after))
         return rows
 
 
-def _in_words(value):
+LEARNER_FIELD_PREFIXES = ("reference:", "input:", "survey:")
+
+
+def _field_name(field):
+    """A change's name in words; a learner field not loaded (since deleted) by its key."""
+    if field.startswith(LEARNER_FIELD_PREFIXES):
+        return field.partition(":")[2]
+    return field.replace("_", " ")
+
+
+def _in_words(value, words=None):
     if value is None or value == "":
         return "—"
+    if words is not None and isinstance(value, str):
+        return words(value) or "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
@@ -148,17 +170,49 @@ class UserSettings(SchoolSettingsBase):
 
 
 class ProfileField(models.Model):
-    """A school-defined field on learner records: reference field, custom input or survey."""
+    """A school-defined field on learner records: reference field, custom input or survey.
+
+    Values are stored as text in one canonical form per type (users/field_types.py), so a
+    list filter on one field's value is one index probe at any size.
+    """
 
     class Kind(models.TextChoices):
         REFERENCE = "reference", "Learner reference field"
         CUSTOM_INPUT = "custom_input", "Custom sign-up input"
         SURVEY = "survey", "Onboarding survey question"
 
+    class Type(models.TextChoices):
+        SHORT_TEXT = "short_text", "Short text"
+        LONG_TEXT = "long_text", "Long text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        YES_NO = "yes_no", "Yes/no"
+        CHOICE = "choice", "One choice"
+        CHOICES = "choices", "Several choices"
+
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    key = models.SlugField(max_length=60, unique=True)
+    key = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="The CSV column and API name; it cannot change once the field exists.",
+    )
     label = models.CharField(max_length=120)
+    field_type = models.CharField(
+        "type", max_length=20, choices=Type.choices, default=Type.SHORT_TEXT
+    )
+    required = models.BooleanField(default=False)
+    help_text = models.CharField(max_length=300, blank=True)
+    learner_visible = models.BooleanField(
+        "learners may see it",
+        default=False,
+        help_text="Reference fields only: the learner sees it on My profile (read-only).",
+    )
+    # [{"key": "4100", "label": "Finance", "retired": false}]: a retired choice is no longer
+    # offered, and past answers with it still read as its label.
+    choices = models.JSONField(default=list, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["kind", "position", "id"]
@@ -166,15 +220,29 @@ class ProfileField(models.Model):
     def __str__(self):
         return self.label
 
+    @property
+    def is_retired(self):
+        return self.retired_at is not None
+
 
 class ProfileValue(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="profile_values")
-    field = models.ForeignKey(ProfileField, on_delete=models.CASCADE, related_name="values")
-    value = models.CharField(max_length=500, blank=True)
+    # No index of its own: users_profile_value_lookup leads with field_id (it serves the
+    # foreign key too), and a second index on field_id alone, equally cheap to the planner
+    # without fresh statistics, was chosen for the list filter and read every row of a field.
+    field = models.ForeignKey(
+        ProfileField, on_delete=models.CASCADE, related_name="values", db_index=False
+    )
+    value = models.TextField(blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "field"], name="users_profile_value_unique")
+        ]
+        indexes = [
+            # The list filter "Cost centre = 4100": learners by one field's value.
+            models.Index(models.F("field"), Left("value", 100), name="users_profile_value_lookup")
         ]
 
     def __str__(self):
