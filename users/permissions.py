@@ -69,6 +69,9 @@ def guard(patterns, needs):
     return patterns
 
 
+# Settings > Learner fields: Admins only, to look as well as to change.
+LEARNER_FIELDS = Need(permission="users.change_profilefield")
+
 # The users app's own pages.
 NEEDS = {
     "learners": Need(),
@@ -81,6 +84,14 @@ NEEDS = {
     "dual_role_create": Need(),
     "email_retry": Need(),
     "settings": Need(permission="users.change_usersettings"),
+    "learner_fields": LEARNER_FIELDS,
+    "learner_field_add": LEARNER_FIELDS,
+    "learner_field_edit": LEARNER_FIELDS,
+    "learner_field_move_up": LEARNER_FIELDS,
+    "learner_field_move_down": LEARNER_FIELDS,
+    "learner_field_retire": LEARNER_FIELDS,
+    "learner_field_restore": LEARNER_FIELDS,
+    "learner_field_delete": LEARNER_FIELDS,
     "impersonate": Need(),
     "impersonation_log": Need(),
 }
