@@ -6,7 +6,8 @@ from django.contrib.auth import password_validation
 from django.forms.models import fields_for_model
 from django.template import loader
 
-from . import details, services
+from . import details, field_types, services
+from .answer_forms import AnswersMixin
 from .models import User, UserSettings
 from .roles import Role, role_of
 from .rules import can_assign_role
@@ -75,7 +76,7 @@ class DetailsForm(forms.Form):
     )
     role = forms.ChoiceField(label="Role")
 
-    def __init__(self, *args, subject, actor, reference_fields=(), **kwargs):
+    def __init__(self, *args, subject, actor, reference_values=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.subject = subject
         profile_fields = fields_for_model(User, fields=details.PROFILE_FIELDS)
@@ -92,13 +93,15 @@ class DetailsForm(forms.Form):
         if len(allowed) == 1:
             self.fields["role"].disabled = True
             self.fields["role"].help_text = "You may not change this user's role."
-        self.reference_keys = []
-        for profile_field in reference_fields:
+        # The active reference fields [(ProfileField, stored text)], each asked by its type.
+        self.reference_fields = []
+        for profile_field, stored in reference_values:
             name = f"ref_{profile_field.key}"
-            self.fields[name] = forms.CharField(
-                label=profile_field.label, required=False, max_length=500
-            )
-            self.reference_keys.append((name, profile_field.key))
+            asked = field_types.form_field(profile_field, required=profile_field.required)
+            asked.initial = field_types.initial(profile_field, stored)
+            _keep_retired_choices(asked, profile_field, stored)
+            self.fields[name] = asked
+            self.reference_fields.append((name, profile_field))
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"])
@@ -121,7 +124,26 @@ class DetailsForm(forms.Form):
         return {name: self.cleaned_data[name] for name in details.PROFILE_FIELDS}
 
     def references(self):
-        return {key: self.cleaned_data[name].strip() for name, key in self.reference_keys}
+        """{key: canonical text} of the reference fields ('' for none)."""
+        return {
+            field.key: field_types.to_stored(field, self.cleaned_data[name])
+            for name, field in self.reference_fields
+        }
+
+
+def _keep_retired_choices(asked, field, stored):
+    """A learner's retired choice stays offered to them (marked so): saving the form for
+    another change must not drop it."""
+    if field.field_type not in field_types.CHOICE_TYPES or not stored:
+        return
+    offered = {key for key, _ in field_types.offered_choices(field)}
+    kept = [
+        (choice["key"], f"{choice['label']} (retired)")
+        for choice in field.choices
+        if choice["key"] in stored.split(",") and choice["key"] not in offered
+    ]
+    if kept:
+        asked.choices = [*asked.choices, *kept]
 
 
 class ReasonForm(forms.Form):
@@ -144,8 +166,16 @@ class UserSettingsForm(forms.ModelForm):
         return minutes
 
 
-class AcceptInviteForm(auth_forms.SetPasswordForm):
-    """Set a password from an invitation (the service saves it)."""
+class AcceptInviteForm(AnswersMixin, auth_forms.SetPasswordForm):
+    """Set a password from an invitation and answer the custom sign-up inputs `fields` (the
+    service saves both)."""
+
+    def __init__(self, user, data=None, *, fields=()):
+        super().__init__(user, data)
+        self.ask(fields)
+
+    def password_fields(self):
+        return [self["new_password1"], self["new_password2"]]
 
     def save(self, commit=True):
         raise NotImplementedError("Use services.invite_accept")

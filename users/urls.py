@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import list_views, manage_views, views
+from . import field_views, list_views, manage_views, profile_views, views
 from .permissions import NEEDS, guard
 
 app_name = "users"
@@ -39,12 +39,52 @@ urlpatterns = guard(
             name="email_retry",
         ),
         path("manage/settings/users/", manage_views.user_settings, name="settings"),
+        path("manage/settings/learner-fields/", field_views.field_list, name="learner_fields"),
+        path(
+            "manage/settings/learner-fields/add/", field_views.field_add, name="learner_field_add"
+        ),
+        path(
+            "manage/settings/learner-fields/<int:learner_field_id>/",
+            field_views.field_edit,
+            name="learner_field_edit",
+        ),
+        path(
+            "manage/settings/learner-fields/<int:learner_field_id>/move-up/",
+            field_views.field_move,
+            {"offset": -1},
+            name="learner_field_move_up",
+        ),
+        path(
+            "manage/settings/learner-fields/<int:learner_field_id>/move-down/",
+            field_views.field_move,
+            {"offset": 1},
+            name="learner_field_move_down",
+        ),
+        path(
+            "manage/settings/learner-fields/<int:learner_field_id>/retire/",
+            field_views.field_retire,
+            {"retired": True},
+            name="learner_field_retire",
+        ),
+        path(
+            "manage/settings/learner-fields/<int:learner_field_id>/restore/",
+            field_views.field_retire,
+            {"retired": False},
+            name="learner_field_restore",
+        ),
+        path(
+            "manage/settings/learner-fields/<int:learner_field_id>/delete/",
+            field_views.field_delete,
+            name="learner_field_delete",
+        ),
         path(
             "manage/users/<int:user_id>/impersonate/", manage_views.impersonate, name="impersonate"
         ),
         path("manage/impersonations/", manage_views.impersonation_log, name="impersonation_log"),
         path("impersonation/stop/", views.impersonation_stop, name="impersonation_stop"),
         path("invite/<str:token>/", views.accept_invite, name="accept_invite"),
+        path("my/survey/", profile_views.survey, name="survey"),
+        path("my/profile/", profile_views.my_profile, name="my_profile"),
     ],
     NEEDS,
 )

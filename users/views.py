@@ -8,8 +8,9 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
 from hijack.views import ReleaseUserView
 
-from . import impersonation, services
+from . import field_services, impersonation, profile_views, services
 from .forms import AcceptInviteForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from .models import ProfileField
 from .rules import MANAGE_USERS
 
 
@@ -23,6 +24,12 @@ class SignInView(auth_views.LoginView):
         if self.request.user.has_perm(MANAGE_USERS):
             return reverse("manage_home")
         return super().get_default_redirect_url()
+
+    def get_success_url(self):
+        """A learner who has not answered the onboarding survey is shown it first."""
+        if field_services.survey_pending(self.request.user):
+            return profile_views.survey_url(self.get_redirect_url())
+        return super().get_success_url()
 
 
 class SignOutView(auth_views.LogoutView):
@@ -73,16 +80,20 @@ def accept_invite(request, token):
     invitation = services.invitation_for_token(token[:100])
     if invitation is None:
         return render(request, "users/invite_invalid.html", status=404)
-    form = AcceptInviteForm(invitation.user, request.POST or None)
+    inputs = field_services.asked(ProfileField.Kind.CUSTOM_INPUT)
+    form = AcceptInviteForm(invitation.user, request.POST or None, fields=inputs)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.invite_accept(
-                invitation=invitation, password=form.cleaned_data["new_password1"]
+                invitation=invitation,
+                password=form.cleaned_data["new_password1"],
+                answers=form.answers(),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome! Your password is set.")
-            return redirect("home")
-    return render(request, "users/accept_invite.html", {"form": form, "invited": invitation.user})
+            return redirect("users:survey" if field_services.survey_pending(user) else "home")
+    context = {"form": form, "invited": invitation.user}
+    return render(request, "users/accept_invite.html", context, status=400 if form.errors else 200)
