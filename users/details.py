@@ -231,7 +231,7 @@ def references_set(changed, *, new_users=False):
             user_id__in=chunk, field_id__in=list(ids.values())
         ).values_list("pk", "user_id", "field_id"):
             existing[(user_id, field_id)] = pk
-    create, update = [], []
+    create, update, remove = [], [], []
     for change in changed:
         for key, value in change.references.items():
             if f"reference:{key}" not in change.changes:
@@ -240,10 +240,14 @@ def references_set(changed, *, new_users=False):
             if kept is None:
                 if value:
                     create.append({"user_id": change.user.pk, "field_id": ids[key], "value": value})
-            else:
+            elif value:
                 update.append([kept, value])
+            else:
+                remove.append(kept)  # an empty value is no row
     bulk_writes.insert(ProfileValue, create)
     bulk_writes.update(ProfileValue, ["value"], update)
+    for chunk in bulk_writes.chunks(remove):
+        ProfileValue.objects.filter(pk__in=chunk).delete()
 
 
 def changes_since(user, version):

@@ -27,11 +27,9 @@ def record(request, user_id):
     return redirect(tabs[0][1], user_id=subject.pk)
 
 
-def _initial(subject, panels):
+def _initial(subject):
     initial = {name: getattr(subject, name) for name in PROFILE_FIELDS}
     initial.update(version=subject.version, role=role_of(subject).value)
-    for field, value in panels["reference_values"]:
-        initial[f"ref_{field.key}"] = value
     return initial
 
 
@@ -44,17 +42,18 @@ def details(request, user_id):
     form_kwargs = {
         "subject": subject,
         "actor": request.user,
-        "reference_fields": panels["reference_fields"],
+        "reference_values": panels["reference_values"],
     }
     stale_events = None
     if request.method == "POST":
         if not may_edit:
             raise PermissionDenied
         form, stale_events, saved = _save_details(request, subject, form_kwargs)
+        selectors.named_fields(stale_events or [], panels["profile_fields"])
         if saved:
             return redirect("users:details", user_id=subject.pk)
     else:
-        form = DetailsForm(initial=_initial(subject, panels), **form_kwargs)
+        form = DetailsForm(initial=_initial(subject), **form_kwargs)
     if not may_edit:
         for field in form.fields.values():
             field.disabled = True
@@ -107,7 +106,9 @@ def _details_context(request, subject, panels):
     """The Details tab's panels besides the form: History, invitation, actions and their
     confirmations."""
     return {
-        "history": selectors.history_page(subject, cursor=request.GET.get("history")),
+        "history": selectors.history_page(
+            subject, cursor=request.GET.get("history"), fields=panels["profile_fields"]
+        ),
         "invite_offered": services.invite_offered(subject),
         "invite_unavailable": services.invite_unavailable_reason(subject),
         "invite_form": InviteForm(initial={"request_key": secrets.token_urlsafe(24)}),

@@ -1,10 +1,15 @@
 """Read queries for the /manage/ user pages, each a fixed number of queries."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
 from django.apps import apps
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 
-from . import list_filters, search
+from . import field_types, list_filters, search
+from .field_services import change_key
 from .models import (
     NEVER_SIGNED_IN,
     AuditEvent,
@@ -123,25 +128,46 @@ def profile_fields():
     return list(ProfileField.objects.all())
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One learner field on the Details tab: its stored text, in words, and when answered."""
+
+    field: ProfileField
+    stored: str
+    words: str
+    answered_at: datetime | None
+
+
 def details_panels(subject):
-    """What the Details tab shows besides the form: values, invite, Dual Role link."""
-    values = {value.field_id: value.value for value in ProfileValue.objects.filter(user=subject)}
+    """What the Details tab shows besides the form: learner fields (active ones, and retired
+    ones that hold a value), invite, e-mails, Dual Role link. `profile_fields` is every field,
+    for the History to name them (history_page)."""
+    values = {value.field_id: value for value in ProfileValue.objects.filter(user=subject)}
     fields = profile_fields()
     by_kind = {kind: [] for kind in ProfileField.Kind.values}
     for field in fields:
-        by_kind[field.kind].append((field, values.get(field.pk, "")))
+        value = values.get(field.pk)
+        if field.is_retired and value is None:
+            continue
+        stored = value.value if value else ""
+        answered_at = value.answered_at if value else None
+        by_kind[field.kind].append(
+            Answer(field, stored, field_types.shown(field, stored), answered_at)
+        )
+    references = by_kind[ProfileField.Kind.REFERENCE]
+    survey = by_kind[ProfileField.Kind.SURVEY]
     linked = (
         subject.learner_record_of
         if subject.learner_record_of_id
         else User.objects.filter(learner_record_of=subject).first()
     )
     return {
-        "reference_fields": [
-            field for field in fields if field.kind == ProfileField.Kind.REFERENCE
-        ],
-        "reference_values": by_kind[ProfileField.Kind.REFERENCE],
+        "profile_fields": fields,
+        "reference_values": [(a.field, a.stored) for a in references if not a.field.is_retired],
+        "retired_references": [a for a in references if a.field.is_retired],
         "custom_inputs": by_kind[ProfileField.Kind.CUSTOM_INPUT],
-        "survey_answers": by_kind[ProfileField.Kind.SURVEY],
+        "survey_answers": survey,
+        "survey_state": _survey_state(subject, survey),
         "last_invitation": Invitation.objects.filter(user=subject).select_related("email").first(),
         "emails": list(OutboundEmail.objects.filter(user=subject)[:5]),
         "linked_record": linked,
@@ -149,15 +175,37 @@ def details_panels(subject):
     }
 
 
+def _survey_state(subject, survey):
+    """ "answered", "skipped" (done with no answer kept) or "pending"."""
+    if subject.survey_done_at is None:
+        return "pending"
+    return "answered" if any(answer.stored for answer in survey) else "skipped"
+
+
+def named_fields(events, fields):
+    """Let these audit events' History rows name the learner fields (no query): a change
+    "reference:<key>", "input:<key>" or "survey:<key>" reads as the field's label, its
+    values in words."""
+    names = {
+        change_key(field): (field.label, partial(field_types.shown, field)) for field in fields
+    }
+    for event in events:
+        event.learner_fields = names
+    return events
+
+
 HISTORY_ORDER = [("created_at", True), ("id", True)]
 
 
-def history_page(subject, *, cursor=None, size=20):
-    """The record's audit events, newest first, a keyset page at a time."""
-    return keyset_page(
+def history_page(subject, *, cursor=None, size=20, fields=()):
+    """The record's audit events, newest first, a keyset page at a time; changes of these
+    learner `fields` read by their labels (named_fields)."""
+    page = keyset_page(
         AuditEvent.objects.filter(subject=subject),
         order=HISTORY_ORDER,
         kinds=["datetime", "int"],
         cursor=cursor,
         size=size,
     )
+    named_fields(page.rows, fields)
+    return page
