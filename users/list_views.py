@@ -58,7 +58,8 @@ def _links(filters, kept, *, query, disabled):
         {
             "label": label,
             "value": value,
-            "remove_url": "?" + urlencode({**search_params, **_without(kept, name)}),
+            "remove_url": "?"
+            + urlencode({**search_params, **_without(kept, *filters.removing(name))}),
         }
         for name, label, value in filters.chosen()
     ]
@@ -73,8 +74,8 @@ def _links(filters, kept, *, query, disabled):
     }
 
 
-def _without(values, name):
-    return {key: value for key, value in values.items() if key != name}
+def _without(values, *names):
+    return {key: value for key, value in values.items() if key not in names}
 
 
 def _empty_texts(scope, *, query, disabled, filtered):

@@ -13,7 +13,7 @@ from access.models import SublicenseSeat
 from tests.access.factories import SublicenseFactory
 from tests.factories import AdminFactory, LearnerFactory, SuperuserFactory, SupportFactory
 from users import search
-from users.models import User
+from users.models import ProfileField, ProfileValue, User
 
 LEARNERS = "/manage/users/learners/"
 STAFF = "/manage/users/staff/"
@@ -236,3 +236,214 @@ def test_bulk_select_all_matching_takes_the_filters(admin_client, school):
     assert User.objects.filter(is_active=False).count() == sum(
         1 for user, _ in school["people"] if not user.is_active
     ), "nothing changes before the confirmation"
+
+
+# The learner field filter: Learner field (pf_field) and Value (pf_value).
+Kind, Type = ProfileField.Kind, ProfileField.Type
+
+
+def choice(key, label, retired=False):
+    return {"key": key, "label": label, "retired": retired}
+
+
+@pytest.fixture
+def fields(db):
+    """A field of each filterable type (two kinds among them), answered by some learners, a
+    staff member holding the same answer, and a retired field."""
+    made = {
+        "centre": ProfileField.objects.create(
+            kind=Kind.REFERENCE,
+            key="cost-centre",
+            label="Cost centre",
+            field_type=Type.CHOICE,
+            choices=[choice("4100", "Finance 4100"), choice("4200", "Sales 4200")],
+        ),
+        "employee": ProfileField.objects.create(
+            kind=Kind.REFERENCE, key="employee-id", label="Employee ID"
+        ),
+        "badge": ProfileField.objects.create(
+            kind=Kind.REFERENCE, key="badge", label="Badge number", field_type=Type.NUMBER
+        ),
+        "car": ProfileField.objects.create(
+            kind=Kind.SURVEY, key="car", label="Drives to work", field_type=Type.YES_NO
+        ),
+        "start": ProfileField.objects.create(
+            kind=Kind.CUSTOM_INPUT, key="start", label="Start date", field_type=Type.DATE
+        ),
+        "topics": ProfileField.objects.create(
+            kind=Kind.SURVEY,
+            key="topics",
+            label="Topics",
+            field_type=Type.CHOICES,
+            choices=[choice("law", "Law"), choice("tax", "Tax"), choice("tax_2", "Tax 2")],
+        ),
+        "old": ProfileField.objects.create(
+            kind=Kind.REFERENCE, key="old", label="Old code", retired_at=NOW
+        ),
+    }
+    answers = {
+        "ada": {"centre": "4100", "employee": "E-1", "badge": "4100", "car": "yes"},
+        "bo": {"centre": "4100", "employee": "E-2", "badge": "41", "topics": "law,tax"},
+        "cy": {"centre": "4200", "employee": "E-3", "car": "no", "topics": "tax"},
+        "di": {"start": "2026-03-01", "topics": "tax_2", "old": "x"},
+        "ed": {},
+    }
+    people = {}
+    for name, given in answers.items():
+        people[name] = LearnerFactory(email=f"{name}@example.com")
+        for key, value in given.items():
+            ProfileValue.objects.create(user=people[name], field=made[key], value=value)
+    staff = AdminFactory(email="staff@example.com")
+    ProfileValue.objects.create(user=staff, field=made["centre"], value="4100")
+    return {**made, "people": people}
+
+
+def by_field(fields, key, value):
+    return {"pf_field": str(fields[key].pk), "pf_value": value}
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "want"),
+    [
+        ("centre", "4100", ["ada", "bo"]),
+        ("centre", "finance 4100", ["ada", "bo"]),
+        ("centre", "Sales 4200", ["cy"]),
+        ("employee", "E-2", ["bo"]),
+        ("employee", "e-2", []),
+        ("badge", "4100", ["ada"]),
+        ("badge", "4100.0", ["ada"]),
+        ("badge", "4,100", ["ada"]),
+        ("car", "yes", ["ada"]),
+        ("car", "No", ["cy"]),
+        ("start", "2026-03-01", ["di"]),
+        ("topics", "tax", ["bo", "cy"]),
+        ("topics", "Tax 2", ["di"]),
+        ("topics", "law", ["bo"]),
+    ],
+)
+def test_the_list_filters_by_a_learner_field(admin_client, fields, key, typed, want):
+    params = by_field(fields, key, typed)
+    for sort in SORTS:
+        got = emails(admin_client, LEARNERS, {**params, "sort": sort} if sort else params)
+        assert sorted(got) == [f"{name}@example.com" for name in want], sort
+
+
+def test_the_chosen_field_is_shown_in_words_and_kept_in_links(admin_client, fields):
+    params = by_field(fields, "centre", "4100")
+    response = admin_client.get(LEARNERS, {"q": "example", **params})
+    page = response.content.decode()
+    kept = f"q=example&amp;pf_field={fields['centre'].pk}&amp;pf_value=4100"
+    assert "Cost centre: Finance 4100" in page
+    assert f'href="?{kept}&amp;sort=email"' in page
+    assert f"export.csv?{kept}" in page
+    assert f'href="?{kept}&amp;disabled=1"' in page
+    assert f'name="pf_field" value="{fields["centre"].pk}"' in page, "kept for bulk actions"
+    # Its Remove link takes out the field and its value, and keeps the search.
+    assert 'href="?q=example" class="chip-remove"' in page
+    csv = b"".join(
+        admin_client.get("/manage/users/learners/export.csv", params).streaming_content
+    ).decode()
+    assert sorted(line.split(",")[0] for line in csv.splitlines()[1:]) == [
+        "ada@example.com",
+        "bo@example.com",
+    ]
+
+
+def test_the_learner_field_filter_combines_with_a_search_and_a_sort(admin_client, fields):
+    params = by_field(fields, "topics", "tax")
+    assert emails(admin_client, LEARNERS, {"q": "bo@", **params}) == ["bo@example.com"]
+    assert emails(admin_client, LEARNERS, {"q": "ada", **params}) == []
+    assert emails(admin_client, LEARNERS, {"q": "example", "sort": "-email", **params}) == [
+        "cy@example.com",
+        "bo@example.com",
+    ]
+
+
+def test_pages_of_a_learner_field_filter_keep_it(admin_client, fields):
+    for number in range(55):
+        learner = LearnerFactory(email=f"many{number:02d}@example.com")
+        ProfileValue.objects.create(user=learner, field=fields["car"], value="yes")
+    params = by_field(fields, "car", "y")
+    response = admin_client.get(LEARNERS, params)
+    assert f"pf_field={fields['car'].pk}&amp;pf_value=y&amp;cursor=" in response.content.decode()
+    assert len(emails(admin_client, LEARNERS, params)) == 56
+
+
+ALL = ["ada", "bo", "cy", "di", "ed"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"pf_field": "badge", "pf_value": "abc"}, "pf_value", "“abc” is not a number"),
+        ({"pf_field": "car", "pf_value": "maybe"}, "pf_value", "answer yes or no"),
+        ({"pf_field": "start", "pf_value": "1/3/2026"}, "pf_value", "not a date"),
+        ({"pf_field": "centre", "pf_value": "Legal"}, "pf_value", "not one of the choices"),
+        ({"pf_field": "topics", "pf_value": "law,tax"}, "pf_value", "not one of the choices"),
+        ({"pf_field": "employee", "pf_value": "x" * 300}, "pf_value", "at most 255"),
+        ({"pf_field": "employee", "pf_value": "E-1\x00"}, "pf_value", "Null characters"),
+        ({"pf_value": "4100"}, "pf_value", "Choose the learner field"),
+        ({"pf_field": "999999", "pf_value": "4100"}, "pf_field", "Choose one of the"),
+        ({"pf_field": "abc", "pf_value": "4100"}, "pf_field", "Choose one of the"),
+        ({"pf_field": "1 OR 1=1", "pf_value": "4100"}, "pf_field", "Choose one of the"),
+        ({"pf_field": "old", "pf_value": "x"}, "pf_field", "Choose one of the"),
+        ({"pf_field": "centre", "pf_value": ""}, None, None),
+        ({"pf_field": "centre"}, None, None),
+    ],
+)
+def test_a_bad_learner_field_filter_is_named_next_to_its_field(
+    admin_client, fields, params, field, message
+):
+    if params.get("pf_field") in fields:
+        params = {**params, "pf_field": str(fields[params["pf_field"]].pk)}
+    for extra in ({}, {"sort": "email"}, {"q": "example"}):
+        response = admin_client.get(LEARNERS, {**params, **extra})
+        assert response.status_code == 200
+        # The list is what the other filters make it: here, every learner.
+        assert sorted(emails(admin_client, LEARNERS, {**params, **extra})) == [
+            f"{name}@example.com" for name in ALL
+        ]
+        page = response.content.decode()
+        assert "filter-chips" not in page
+        if field:
+            assert message in " ".join(response.context["filters"].errors[field])
+            assert f'id="id_{field}_error"' in page
+
+
+def test_the_learner_field_choices_are_the_active_filterable_fields(admin_client, fields):
+    ProfileField.objects.create(
+        kind=Kind.SURVEY, key="story", label="Your story", field_type=Type.LONG_TEXT
+    )
+    form = admin_client.get(LEARNERS).context["filters"]
+    assert form.fields["pf_field"].choices == [
+        ("", "Any"),
+        (
+            "Learner reference field",
+            [(str(fields[key].pk), fields[key].label) for key in ("centre", "employee", "badge")],
+        ),
+        ("Custom sign-up input", [(str(fields["start"].pk), "Start date")]),
+        (
+            "Onboarding survey question",
+            [(str(fields[key].pk), fields[key].label) for key in ("car", "topics")],
+        ),
+    ]
+    assert "pf_field" not in admin_client.get(STAFF).context["filters"].fields
+
+
+def test_a_learner_field_filter_costs_the_same_queries_with_1_and_50_matches(admin_client, fields):
+    for number in range(50):
+        learner = LearnerFactory(email=f"many{number:02d}@example.com")
+        ProfileValue.objects.create(user=learner, field=fields["centre"], value="4200")
+
+    def count(params):
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(LEARNERS, params).status_code == 200
+        return len(queries)
+
+    count({})
+    plain = count({})
+    one, fifty = by_field(fields, "employee", "E-1"), by_field(fields, "centre", "4200")
+    assert count(one) == count(fifty) == plain
+    assert count({**one, "sort": "email"}) == count({**fifty, "sort": "email"}) == plain
+    assert count({**one, "q": "example"}) == count({**fifty, "q": "example"})
+    assert count({**one, "q": "example"}) == count({"q": "example"})
