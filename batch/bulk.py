@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from access.models import Content
 from access.services import access_add, end_of_day
-from users import audit, details, services
-from users.models import User
+from users import audit, details, field_types, services
+from users.models import ProfileField, User
 from users.roles import RANK, Role, rank_of
 from users.rules import require
 from users.selectors import learner_search, narrowed
@@ -27,6 +27,7 @@ ACTIONS = {
     "enable": "Enable",
     "assign_role": "Assign role",
     "grant_content": "Grant content",
+    "set_reference": "Set a reference field",
     "resend_invite": "Resend invite",
 }
 # Up to this many learners are changed during the request; more go to a Celery task.
@@ -95,6 +96,14 @@ def describe(*, action, parameters, count):
         until = parameters.get("expires_on")
         suffix = f" until {until}" if until else " with no expiry"
         return f"Open “{parameters['content_label']}” to {who}{suffix}."
+    if action == "set_reference":
+        label = parameters["field_label"]
+        if not parameters["value"]:
+            return f"Clear {label} of {who}; those who have no {label} stay as they are."
+        return (
+            f"Set {label} to “{parameters['value_shown']}” for {who}; those who already have "
+            "it stay as they are."
+        )
     return f"Send the invitation e-mail again to {who} (those who never signed in)."
 
 
@@ -217,6 +226,26 @@ def role_assign(*, user, actor, role):
     return bool(changes)
 
 
+def reference_set(*, user, actor, parameters):
+    """Set one reference field of one learner (the Details tab's service, checked again by
+    type: the field or its choices may have changed since the job started); True if it
+    changed."""
+    field = ProfileField.objects.filter(
+        kind=ProfileField.Kind.REFERENCE, key=parameters["field"], retired_at__isnull=True
+    ).first()
+    if field is None:
+        raise ValidationError(f"“{parameters['field_label']}” is no longer a reference field.")
+    value = field_types.parse(field, parameters["value"])
+    _, changes = details.user_update_details(
+        user=user,
+        actor=actor,
+        expected_version=user.version,
+        profile={},
+        references={field.key: value},
+    )
+    return bool(changes)
+
+
 def content_grant(*, user, actor, parameters):
     """Open one content item, found by its slug (the access app's service)."""
     item = Content.objects.filter(slug=parameters["content"]).first()
@@ -239,6 +268,9 @@ STEPS = {
         user=user, actor=actor, role=job.parameters["role"]
     ),
     "grant_content": lambda *, user, actor, job: content_grant(
+        user=user, actor=actor, parameters=job.parameters
+    ),
+    "set_reference": lambda *, user, actor, job: reference_set(
         user=user, actor=actor, parameters=job.parameters
     ),
     # None: this job's invitation to this learner was already sent (a redelivered task).

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from users import list_filters
+from users import field_types, list_filters
+from users.models import ProfileField
 from users.roles import Role
 
 from . import bulk, grants
@@ -34,6 +35,27 @@ class BulkActionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="For Grant content: leave empty for no expiry.",
     )
+    reference_field = forms.ChoiceField(label="Reference field", required=False)
+    reference_value = forms.CharField(
+        label="New value",
+        max_length=field_types.LONG_MAX,
+        required=False,
+        help_text="For Set a reference field: checked by the field's type (a date as "
+        "YYYY-MM-DD, a choice by its name); leave empty to clear it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reference_fields = {
+            field.key: field
+            for field in ProfileField.objects.filter(
+                kind=ProfileField.Kind.REFERENCE, retired_at__isnull=True
+            )
+        }
+        self.fields["reference_field"].choices = [
+            ("", "—"),
+            *((key, field.label) for key, field in self.reference_fields.items()),
+        ]
 
     def clean(self):
         data = super().clean()
@@ -42,7 +64,19 @@ class BulkActionForm(forms.Form):
             self.add_error("role", "Choose the role to give.")
         if action == "grant_content":
             self._clean_content(data)
+        if action == "set_reference":
+            self._clean_reference(data)
         return data
+
+    def _clean_reference(self, data):
+        field = self.reference_fields.get(data.get("reference_field") or "")
+        if field is None:
+            self.add_error("reference_field", "Choose the reference field to set.")
+            return
+        try:
+            data["reference_value"] = field_types.parse(field, data.get("reference_value", ""))
+        except forms.ValidationError as invalid:
+            self.add_error("reference_value", invalid.messages)
 
     def _clean_content(self, data):
         slug = (data.get("content") or "").strip()
@@ -68,6 +102,14 @@ class BulkActionForm(forms.Form):
                 "content": data["content"],
                 "content_label": data["content_label"],
                 "expires_on": expires_on.isoformat() if expires_on else None,
+            }
+        if action == "set_reference":
+            field = self.reference_fields[data["reference_field"]]
+            return {
+                "field": field.key,
+                "field_label": field.label,
+                "value": data["reference_value"],
+                "value_shown": field_types.shown(field, data["reference_value"]),
             }
         if action == "resend_invite":
             return {"link_base": request.build_absolute_uri("/")}

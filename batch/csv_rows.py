@@ -11,18 +11,20 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from users import details
-from users.models import ProfileValue, User
+from users import details, field_types
+from users.models import ProfileField, User
 from users.roles import Role
+
+from . import field_columns
 
 # The columns of a learner's record, e-mail first (it finds the learner).
 PROFILE_COLUMNS = ("email", *(name for name in details.PROFILE_FIELDS if name != "email"))
 COLUMNS = (*PROFILE_COLUMNS, "role")
 GRANTS_COLUMN = "grants"
-REFERENCE_PREFIX = "ref:"
+# Names a learner field's column cannot take (it goes by "reference:<key>" and so on).
+BUILTIN_COLUMNS = frozenset((*COLUMNS, GRANTS_COLUMN))
 MAX_LENGTHS = {name: User._meta.get_field(name).max_length for name in PROFILE_COLUMNS}
 MAX_LENGTHS.pop("phone")
-REFERENCE_MAX_LENGTH = ProfileValue._meta.get_field("value").max_length
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,11 @@ class RowPlan:
     role: Role | None
     references: dict
     grants: list
+    # Custom inputs and survey answers: {ProfileField: stored text}.
+    answers: dict = field(default_factory=dict)
+    # Cells naming a retired choice: {ProfileField: (column, message)}, an error unless the
+    # learner already has that value.
+    retired_choices: dict = field(default_factory=dict)
     user: User | None = None
     changes: dict = field(default_factory=dict)
     created: bool = False
@@ -76,25 +83,32 @@ def read_rows(text_stream):
     return [cell.strip().lower() for cell in header], rows
 
 
-def check_header(header, reference_keys, grants):
+def check_header(header, fields, grants):
+    """Errors of the header row; `fields` is {column name: ProfileField} (field_columns)."""
     errors = []
-    seen = set()
+    seen, seen_fields = set(), {}
     for column in header:
         if not column:
             continue  # spreadsheets add nameless trailing columns
         if column in seen:
             errors.append(RowError(1, column, "This column appears twice."))
         seen.add(column)
-        if column in COLUMNS:
+        if column in BUILTIN_COLUMNS:
             continue
-        if column == GRANTS_COLUMN:
+        if column in fields:
+            problem = field_columns.header_error(column, fields[column], seen_fields)
+            seen_fields.setdefault(fields[column].pk, column)
+            if problem:
+                errors.append(RowError(1, column, problem))
             continue
-        if column.startswith(REFERENCE_PREFIX):
-            if column[len(REFERENCE_PREFIX) :] not in reference_keys:
-                errors.append(RowError(1, column, "There is no reference field with this key."))
+        if column.startswith(field_columns.LEGACY_PREFIX):
+            errors.append(RowError(1, column, "There is no reference field with this key."))
             continue
-        known = ", ".join((*COLUMNS, GRANTS_COLUMN, "ref:<key>"))
-        errors.append(RowError(1, column, f"Unknown column. Known columns: {known}."))
+        keys = sorted({f.key for f in fields.values() if not f.is_retired})
+        known = ", ".join((*COLUMNS, GRANTS_COLUMN, *keys))
+        errors.append(
+            RowError(1, column, f"Unknown column: no learner field has this key. Known: {known}.")
+        )
     if "email" not in seen:
         errors.append(RowError(1, "email", "The email column is required."))
     return errors
@@ -142,8 +156,9 @@ def _parse_grants(cell, row, today):
     return grants, errors
 
 
-def validate_cells(header, number, cells, today):
-    """A RowPlan (possibly incomplete) and the errors of one row, without queries."""
+def validate_cells(header, number, cells, today, fields=None):
+    """A RowPlan (possibly incomplete) and the errors of one row, without queries; `fields`
+    is {column name: ProfileField} of the header's learner-field columns."""
     errors = []
     if len(cells) != len(header):
         errors.append(
@@ -192,19 +207,37 @@ def validate_cells(header, number, cells, today):
             errors.append(
                 RowError(number, "role", "Use learner, customer_service or admin (or leave empty).")
             )
-    references = {}
+    references, answers, retired_choices = {}, {}, {}
     for column, value in values.items():
-        if column.startswith(REFERENCE_PREFIX):
-            if len(value) > REFERENCE_MAX_LENGTH:
-                errors.append(
-                    RowError(number, column, f"At most {REFERENCE_MAX_LENGTH} characters.")
-                )
-            references[column[len(REFERENCE_PREFIX) :]] = value
+        profile_field = (fields or {}).get(column)
+        if profile_field is None:
+            continue
+        try:
+            stored, retired = field_columns.parse_cell(profile_field, value)
+        except ValidationError as error:
+            errors.append(RowError(number, column, " ".join(error.messages)))
+            continue
+        if retired:
+            message = f"“{value}” is a retired choice; the choices are: " + ", ".join(
+                label for _, label in field_types.offered_choices(profile_field)
+            )
+            retired_choices[profile_field] = (column, message + ".")
+        if profile_field.kind == ProfileField.Kind.REFERENCE:
+            references[profile_field.key] = stored
+        else:
+            answers[profile_field] = stored
     grants = []
     if values.get(GRANTS_COLUMN):
         grants, grant_errors = _parse_grants(values[GRANTS_COLUMN], number, today)
         errors.extend(grant_errors)
     plan = RowPlan(
-        row=number, email=email, profile=profile, role=role, references=references, grants=grants
+        row=number,
+        email=email,
+        profile=profile,
+        role=role,
+        references=references,
+        grants=grants,
+        answers=answers,
+        retired_choices=retired_choices,
     )
     return plan, errors

@@ -2,13 +2,14 @@
 
 import csv
 
-from users.models import ProfileField, ProfileValue, User
+from users.models import ProfileValue, User
 from users.roles import role_of
 from users.rules import exportable_users
 from users.selectors import learner_search, narrowed
 
+from . import field_columns
 from . import grants as content
-from .csv_rows import COLUMNS, GRANTS_COLUMN, REFERENCE_PREFIX
+from .csv_rows import BUILTIN_COLUMNS, COLUMNS, GRANTS_COLUMN
 
 CHUNK = 2000
 
@@ -40,12 +41,13 @@ def _grants_cell(grants):
 
 
 def rows(queryset, *, grants=None):
-    """The header, then one list of cells per user; a few queries per 2,000 users."""
+    """The header, then one list of cells per user; a few queries per 2,000 users. A column
+    per active learner field (by key), its cells in the text the import reads back."""
     grants = grants if grants is not None else content
-    references = list(ProfileField.objects.filter(kind=ProfileField.Kind.REFERENCE))
+    fields = field_columns.active(field_columns.all_fields())
     yield [
         *COLUMNS,
-        *(f"{REFERENCE_PREFIX}{field.key}" for field in references),
+        *field_columns.export_header(fields, BUILTIN_COLUMNS),
         *([GRANTS_COLUMN] if grants is not None and grants.held else []),
     ]
     through = User.groups.through
@@ -57,9 +59,9 @@ def rows(queryset, *, grants=None):
         ):
             names[user_id].add(name)
         values = {}
-        if references:
+        if fields:
             for user_id, field_id, value in ProfileValue.objects.filter(
-                user_id__in=ids, field__in=references
+                user_id__in=ids, field__in=fields
             ).values_list("user_id", "field_id", "value"):
                 values[(user_id, field_id)] = value
         held = grants.held(ids) if grants is not None and grants.held else None
@@ -67,7 +69,7 @@ def rows(queryset, *, grants=None):
             user._role_group_names = names[user.pk]
             row = [str(getattr(user, column) or "") for column in COLUMNS[:-1]]
             row.append(role_of(user).value)
-            row.extend(values.get((user.pk, field.pk), "") for field in references)
+            row.extend(values.get((user.pk, field.pk), "") for field in fields)
             if held is not None:
                 row.append(_grants_cell(held.get(user.pk, [])))
             yield row

@@ -5,7 +5,8 @@ import io
 from django import forms
 from django.shortcuts import render
 
-from . import importing
+from . import field_columns, importing
+from .csv_rows import BUILTIN_COLUMNS
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ERRORS_SHOWN = 1000
@@ -15,7 +16,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text="UTF-8, first row naming the columns: email (required), first_name, last_name, "
-        "phone, street, city, region, postal_code, country, role, ref:<key>, grants.",
+        "phone, street, city, region, postal_code, country, role, grants, and a column per "
+        "learner field named by its key.",
     )
     dry_run = forms.BooleanField(
         label="Only check the file (write nothing)", required=False, initial=True
@@ -35,10 +37,17 @@ class ImportForm(forms.Form):
         return upload
 
 
+def _columns():
+    """The school's learner fields and the column each goes by, for the page's column list."""
+    fields = field_columns.active(field_columns.all_fields())
+    names = field_columns.export_header(fields, BUILTIN_COLUMNS)
+    return {"field_columns": list(zip(names, fields, strict=True))}
+
+
 def upload(request):
     """GET: the upload form. POST: check (and import) the file, then list what happened."""
     if request.method != "POST":
-        return render(request, "batch/import_upload.html", {"form": ImportForm()})
+        return render(request, "batch/import_upload.html", {"form": ImportForm(), **_columns()})
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "batch/import_upload.html", {"form": form})

@@ -17,12 +17,15 @@ from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from users import audit, bulk_writes, details
-from users.models import AuditEvent, ProfileField, User
+from users.field_services import change_key
+from users.models import AuditEvent, User
 from users.roles import Role, role_of
 from users.rules import can_assign_role, can_edit_user, can_manage_users
 
+from . import field_columns
 from . import grants as content
 from .csv_rows import (
+    BUILTIN_COLUMNS,
     GRANTS_COLUMN,
     ImportRefused,
     RowError,
@@ -54,6 +57,11 @@ class ImportResult:
     @property
     def ok(self):
         return not self.errors
+
+    @property
+    def nothing_changed(self):
+        """Written, and every row was already as on record: no user and no grant changed."""
+        return self.written and not (self.created or self.updated or self.grants_opened)
 
     @property
     def grants_held(self):
@@ -125,44 +133,69 @@ def _check_rules(plan, actor, grants):
     return errors
 
 
-def _diff(plan, reference_values):
+def _diff(plan, stored):
     """{field: [old, new]}: for a learner on record, what the Details tab's diff says
-    (users/details.py); for a new one, every value given (old is None)."""
+    (users/details.py) and the custom inputs and survey answers the row changes; for a new
+    one, every value given (old is None). `stored` is {(user id, field key): text}."""
     user = plan.user
     if user is not None:
-        return details.detail_changes(
+        changes = details.detail_changes(
             user,
             profile=plan.profile,
             role=plan.role,
             references=plan.references,
-            stored_references={
-                key: reference_values.get((user.pk, key), "") for key in plan.references
-            },
+            stored_references={key: stored.get((user.pk, key), "") for key in plan.references},
         )
+        for profile_field, value in plan.answers.items():
+            old = stored.get((user.pk, profile_field.key), "")
+            if old != value:
+                changes[change_key(profile_field)] = [old, value]
+        return changes
     changes = {column: [None, value] for column, value in plan.profile.items() if value}
     if plan.role is not None and plan.role != Role.LEARNER:
         changes["role"] = [None, plan.role.label]
     for key, value in plan.references.items():
         if value:
             changes[f"reference:{key}"] = [None, value]
+    for profile_field, value in plan.answers.items():
+        if value:
+            changes[change_key(profile_field)] = [None, value]
     return changes
 
 
+def _retired_choice_errors(plan, stored):
+    """A retired choice is kept only where the learner already has it (a re-imported export)."""
+    user_id = plan.user.pk if plan.user is not None else None
+    value_of = {**plan.references, **{f.key: value for f, value in plan.answers.items()}}
+    return [
+        RowError(plan.row, column, message)
+        for profile_field, (column, message) in plan.retired_choices.items()
+        if stored.get((user_id, profile_field.key)) != value_of[profile_field.key]
+    ]
+
+
+def _stored(existing, header, fields):
+    """{(user id, field key): text} of the header's learner fields for the learners on record."""
+    named = {fields[column].pk: fields[column] for column in header if column in fields}
+    values = field_columns.stored_values(
+        [user.pk for user in existing.values()], list(named.values())
+    )
+    return {(user_id, named[field_id].key): value for (user_id, field_id), value in values.items()}
+
+
 def validate(header, rows, *, actor, grants=None, lock=False, progress=None):
-    """(plans of valid rows, errors): every problem, by row number and column."""
-    reference_fields = {
-        profile_field.key: profile_field
-        for profile_field in ProfileField.objects.filter(kind=ProfileField.Kind.REFERENCE)
-    }
-    errors = check_header(header, reference_fields, grants)
+    """(plans of valid rows, errors, fields by column): every problem, by row and column."""
+    fields = field_columns.by_column(field_columns.all_fields(), BUILTIN_COLUMNS)
+    errors = check_header(header, fields, grants)
     if errors:
         raise ImportRefused(errors)
     if actor is not None and not can_manage_users(actor=actor):
         raise ImportRefused([RowError(1, "", "You may not manage users.")])
+    fields = {column: fields[column] for column in header if column in fields}
     today = timezone.localdate()
     plans, bad_rows, first_row_of = [], set(), {}
     for count, (number, cells) in enumerate(rows, start=1):
-        plan, row_errors = validate_cells(header, number, cells, today)
+        plan, row_errors = validate_cells(header, number, cells, today, fields)
         if plan.email and not any(error.column == "email" for error in row_errors):
             if plan.email in first_row_of:
                 row_errors.append(
@@ -179,11 +212,7 @@ def validate(header, rows, *, actor, grants=None, lock=False, progress=None):
     slugs = {slug for plan in plans for slug, _ in plan.grants}
     items = grants.find(slugs) if (grants is not None and slugs) else {}
     existing = _existing_users(first_row_of, lock=lock)
-    reference_values = {}
-    if any(plan.references for plan in plans) and existing:
-        reference_values = details.stored_references(
-            [user.pk for user in existing.values()], list(reference_fields)
-        )
+    stored = _stored(existing, header, fields) if fields and existing else {}
     for plan in plans:
         if plan.row in bad_rows:
             continue
@@ -193,16 +222,17 @@ def validate(header, rows, *, actor, grants=None, lock=False, progress=None):
             for slug, _ in plan.grants
             if slug not in items
         ]
+        row_errors.extend(_retired_choice_errors(plan, stored))
         row_errors.extend(_check_rules(plan, actor, grants))
         if row_errors:
             errors.extend(row_errors)
             bad_rows.add(plan.row)
             continue
         plan.grants = [(items[slug], slug, expires_on) for slug, expires_on in plan.grants]
-        plan.changes = _diff(plan, reference_values)
+        plan.changes = _diff(plan, stored)
     errors.sort(key=lambda error: (error.row, error.column))
     valid = [plan for plan in plans if plan.row not in bad_rows]
-    return valid, errors, reference_fields
+    return valid, errors, fields
 
 
 def import_users(
@@ -303,6 +333,8 @@ def _write(plans, *, actor, grants, note, progress):
     new = [details.Change(p.user, p.profile, p.role, p.references, p.changes) for p in new_plans]
     details.roles_set([(change.user, change.role) for change in new if "role" in change.changes])
     details.references_set(new, new_users=True)
+    field_columns.answers_set(updates)
+    field_columns.answers_set(new_plans, new_users=True)
     items = [(change.user, "user.created", change.changes) for change in new]
     bulk_writes.insert(AuditEvent, audit.event_rows(actor=actor, items=items, note=note))
     opened = 0

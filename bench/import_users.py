@@ -2,7 +2,8 @@
 
 What it does
     1. Writes a CSV of --rows learners (default 100,000) with every column filled in: names,
-       phone, address, role, a reference field, and content grants on 1 row in --grant-every.
+       phone, address, role, a reference field, a custom input (a choice) and a survey answer
+       (a date), each by its key, and content grants on 1 row in --grant-every.
     2. Times `manage.py import_users` (in this process, via call_command) three times:
        --dry-run on an empty school, the real import (all rows new), and the same file again
        with every last name changed (all rows updated). Prints seconds and rows/s for each.
@@ -39,6 +40,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from access.models import Content  # noqa: E402
 from batch import csv_rows  # noqa: E402
+from users.field_services import choices_from_labels  # noqa: E402
 from users.models import ProfileField, User  # noqa: E402
 
 DOMAIN = "@bench.example"
@@ -54,7 +56,9 @@ def write_csv(path, rows, grant_every, suffix=""):
         writer.writerow(
             [
                 *csv_rows.COLUMNS,
-                "ref:employee_id",
+                "employee_id",
+                "bench_country",
+                "bench_start",
                 "grants",
             ]
         )
@@ -72,6 +76,8 @@ def write_csv(path, rows, grant_every, suffix=""):
                     "UK",
                     "learner",
                     f"E-{n:06d}",
+                    rng.choice(["Portugal", "Japan", "Peru"]),
+                    f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}",
                     "bench-course@2099-12-31" if n % grant_every == 0 else "",
                 ]
             )
@@ -117,6 +123,18 @@ def main():
     Content.objects.get_or_create(slug="bench-course", defaults={"title": "Bench course"})
     ProfileField.objects.get_or_create(
         key="employee_id", defaults={"kind": "reference", "label": "Employee ID"}
+    )
+    ProfileField.objects.get_or_create(
+        key="bench_country",
+        defaults={
+            "kind": "custom_input",
+            "label": "Country of work (bench)",
+            "field_type": "choice",
+            "choices": choices_from_labels(["Portugal", "Japan", "Peru"]),
+        },
+    )
+    ProfileField.objects.get_or_create(
+        key="bench_start", defaults={"kind": "survey", "label": "Start", "field_type": "date"}
     )
     clean()
     with tempfile.TemporaryDirectory() as folder:

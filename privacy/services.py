@@ -16,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from users import audit
+from users import audit, field_types
 from users.models import (
     AuditEvent,
     ErasureRequest,
     ImpersonationSession,
     OutboundEmail,
+    ProfileField,
     ProfileValue,
     User,
 )
@@ -45,7 +46,13 @@ ADDRESS_FIELDS = ("street", "city", "region", "postal_code", "country")
 PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone", *ADDRESS_FIELDS)
 # Keys of audit `changes` whose values are the learner's personal data.
 PERSONAL_CHANGE_KEYS = {*PERSONAL_FIELDS, "name", "full_name", "note", "notes", "reason"}
-PERSONAL_CHANGE_PREFIXES = ("reference:", "profile:", "custom_input:", "survey:")
+TYPED_FIELDS = (
+    ProfileField.Type.SHORT_TEXT,
+    ProfileField.Type.LONG_TEXT,
+    ProfileField.Type.NUMBER,
+)
+# Learner fields' changes are named "reference:<key>", "input:<key>", "survey:<key>".
+PERSONAL_CHANGE_PREFIXES = ("reference:", "profile:", "input:", "custom_input:", "survey:")
 
 
 # The users app's part --------------------------------------------------------------------------
@@ -61,16 +68,11 @@ def _users_export(user):
         "last_login": plain(user.last_login),
         "invited_at": plain(user.invited_at),
         "invite_accepted_at": plain(user.invite_accepted_at),
+        "survey_done_at": plain(user.survey_done_at),
     }
     return {
         "profile": [profile],
-        "profile_values": plain_rows(
-            ProfileValue.objects.filter(user=user).order_by("field__kind", "field__position"),
-            "value",
-            kind="field__kind",
-            key="field__key",
-            label="field__label",
-        ),
+        "profile_values": _learner_field_rows(user),
         "invitations": plain_rows(
             user.invitations.order_by("created_at", "id"), "created_at", "accepted_at"
         ),
@@ -110,6 +112,25 @@ def _users_export(user):
     }
 
 
+def _learner_field_rows(user):
+    """Each learner field the learner has a value for: its label, kind, type, the value in
+    words and as stored, when it was answered, and whether the school retired the field."""
+    values = ProfileValue.objects.filter(user=user).select_related("field")
+    return [
+        {
+            "key": value.field.key,
+            "label": value.field.label,
+            "kind": value.field.get_kind_display(),
+            "type": value.field.get_field_type_display(),
+            "value": field_types.shown(value.field, value.value),
+            "stored_value": value.value,
+            "answered_at": plain(value.answered_at),
+            "field_retired": value.field.is_retired,
+        }
+        for value in values.order_by("field__kind", "field__position", "field__id")
+    ]
+
+
 def _users_erase(user):
     """Anonymise the profile: names, e-mail, phone, address, profile values; no more sign-in.
 
@@ -131,9 +152,10 @@ def _users_erase(user):
         setattr(user, field, "")
     user.password = make_password(None)
     user.is_active = False
+    user.survey_done_at = None
     user.version += 1
     user.save(
-        update_fields=[*PERSONAL_FIELDS, "password", "is_active", "version"],
+        update_fields=[*PERSONAL_FIELDS, "password", "is_active", "survey_done_at", "version"],
     )
     end_sessions(user)
     return {"profile_values_deleted": values_deleted, "unsent_emails_deleted": unsent}
@@ -258,7 +280,9 @@ def _personal_values(user):
     """The learner's own values to hunt for in free text (names, e-mail, phone, references)."""
     values = {user.email, user.full_name, user.first_name, user.last_name, str(user.phone or "")}
     values |= {getattr(user, field) for field in ADDRESS_FIELDS}
-    values |= set(ProfileValue.objects.filter(user=user).values_list("value", flat=True))
+    # Typed answers only: a yes/no, a date or a school-defined choice names nobody.
+    typed = ProfileValue.objects.filter(user=user, field__field_type__in=TYPED_FIELDS)
+    values |= set(typed.values_list("value", flat=True))
     return sorted((value for value in values if len(value.strip()) >= 3), key=len, reverse=True)
 
 

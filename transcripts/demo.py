@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from access.models import Content
+from users.models import ProfileField
 
 from . import services
 from .models import TranscriptField, TranscriptFieldValue, TranscriptSettings
@@ -18,7 +19,8 @@ CREDIT_STEPS = [Decimal("0.5"), Decimal("1"), Decimal("1.5"), Decimal("2"), Deci
 
 
 def seed(*, rng, log):
-    """Transcript settings and CEU credits for every content item still without a value."""
+    """Transcript settings (the school's reference fields under the learner's name) and CEU
+    credits for every content item still without a value."""
     ceu = TranscriptField.objects.filter(name=CEU).first()
     if ceu is None:
         ceu = services.transcript_field_create(
@@ -26,8 +28,16 @@ def seed(*, rng, log):
         )
     settings = TranscriptSettings.load()
     if settings.credits_field_id is None:
+        references = ProfileField.objects.filter(
+            kind=ProfileField.Kind.REFERENCE, retired_at__isnull=True
+        )
         services.transcript_settings_update(
-            actor=None, title=TITLE, footer=FOOTER, columns=COLUMNS, credits_field=ceu
+            actor=None,
+            title=TITLE,
+            footer=FOOTER,
+            columns=COLUMNS,
+            credits_field=ceu,
+            learner_fields=list(references.values_list("key", flat=True)),
         )
     missing = Content.objects.exclude(
         pk__in=TranscriptFieldValue.objects.filter(field=ceu).values("content_id")

@@ -24,10 +24,20 @@ class CertificationSettingsForm(forms.Form):
         empty_label="No credits",
         help_text="A number field; the Credits column and the credits total use it.",
     )
+    learner_fields = forms.MultipleChoiceField(
+        label="Learner fields on the transcript",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Shown under the learner's name on the transcript, its CSV and its PDF.",
+    )
 
-    def __init__(self, *args, columns, number_fields, **kwargs):
+    def __init__(self, *args, columns, number_fields, learner_fields=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.column_list = columns
+        self.fields["learner_fields"].choices = [
+            (field.key, f"{field.label} ({field.get_kind_display().lower()})")
+            for field in learner_fields
+        ]
         self.fields["credits_field"].queryset = number_fields
         self.fields["credits_field"].preload()
         self.column_rows = []
@@ -53,6 +63,7 @@ class CertificationSettingsForm(forms.Form):
             "title": settings.title,
             "footer": settings.footer,
             "credits_field": settings.credits_field_id,
+            "learner_fields": list(settings.learner_fields),
         }
         keys = [c.key for c in columns]
         shown = [key for key in chosen if key in keys]

@@ -84,6 +84,11 @@ class TranscriptSettings(SchoolSettingsBase):
         limit_choices_to={"kind": TranscriptField.Kind.NUMBER},
         help_text="The number field the Credits column and the credits total come from.",
     )
+    # Keys of learner fields (users.ProfileField) shown under the learner's name; a retired
+    # field's key is kept (it shows again when restored), a deleted one's drops out.
+    learner_fields = models.JSONField(
+        default=list, blank=True, help_text="Learner field keys shown on the transcript."
+    )
 
     class Meta:
         verbose_name = "transcript settings"

@@ -12,6 +12,7 @@ from activity.models import Certificate
 from engagement.models import Progress
 from engagement.selectors import earned_score
 from engagement.templatetags.engagement_tags import duration
+from users import field_types
 from users.models import ProfileField, ProfileValue
 from users.paging import keyset_page
 
@@ -56,7 +57,8 @@ class Transcript:
     footer: str
     columns: list
     rows: list
-    reference_fields: list
+    # [(label, value in words)] of the learner fields Settings > Certification chose.
+    learner_fields: list
     total_time: str
     total_credits: str | None
     in_progress: bool
@@ -194,22 +196,26 @@ def transcript(learner, *, in_progress=False):
         footer=settings.footer,
         columns=columns,
         rows=rows,
-        reference_fields=reference_fields(learner),
+        learner_fields=learner_fields(learner, settings.learner_fields),
         total_time=duration(sum(row.time_spent for row in progress)),
         total_credits=total_credits,
         in_progress=in_progress,
     )
 
 
-def reference_fields(learner):
-    """[(label, value)] of the school's learner reference fields, for the header."""
-    fields = ProfileField.objects.filter(kind=ProfileField.Kind.REFERENCE)
+def learner_fields(learner, keys):
+    """[(label, value in words)] of the learner fields with these keys, in the order of
+    Settings > Learner fields; a retired or deleted field drops out. Two queries, none when
+    no field is chosen."""
+    if not keys:
+        return []
+    fields = list(ProfileField.objects.filter(key__in=keys, retired_at__isnull=True))
     values = dict(
-        ProfileValue.objects.filter(
-            user=learner, field__kind=ProfileField.Kind.REFERENCE
-        ).values_list("field_id", "value")
+        ProfileValue.objects.filter(user=learner, field_id__in=[f.pk for f in fields]).values_list(
+            "field_id", "value"
+        )
     )
-    return [(f.label, values.get(f.pk, "")) for f in fields]
+    return [(f.label, field_types.shown(f, values.get(f.pk, ""))) for f in fields]
 
 
 def latest_export(learner):
@@ -223,7 +229,12 @@ def settings_page():
     columns = available_columns(fields)
     shown = [key for key in settings.columns if any(c.key == key for c in columns)]
     columns.sort(key=lambda c: shown.index(c.key) if c.key in shown else len(shown))
-    return {"settings": settings, "fields": fields, "columns": columns}
+    return {
+        "settings": settings,
+        "fields": fields,
+        "columns": columns,
+        "learner_fields": list(ProfileField.objects.filter(retired_at__isnull=True)),
+    }
 
 
 CONTENT_ORDER = [("title", False), ("id", False)]

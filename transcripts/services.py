@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from users import audit
+from users.models import ProfileField
 from users.races import create_unless_taken
 from users.rules import require_can_export
 
@@ -41,8 +42,11 @@ def _require_perm(actor, permission, message="Your role does not allow changing 
         raise PermissionDenied(message)
 
 
-def transcript_settings_update(*, actor, title, footer, columns, credits_field):
-    """Save Settings > Certification: the columns and their order, title, footer, credits.
+def transcript_settings_update(
+    *, actor, title, footer, columns, credits_field, learner_fields=None
+):
+    """Save Settings > Certification: the columns and their order, title, footer, credits,
+    and the learner fields (keys; None keeps them) shown under the learner's name.
 
     Returns {field: [old, new]} of what changed; empty (and no audit event) when nothing did.
     """
@@ -50,28 +54,51 @@ def transcript_settings_update(*, actor, title, footer, columns, credits_field):
     with transaction.atomic():
         TranscriptSettings.load()
         current = TranscriptSettings.objects.select_for_update().get(singleton_id=1)
+        chosen, old_fields, new_fields = _learner_fields(current.learner_fields, learner_fields)
         old = {
             "title": current.title,
             "footer": current.footer,
             "columns": list(current.columns),
             "credits_field": current.credits_field.name if current.credits_field else None,
+            "learner_fields": old_fields,
         }
         new = {
             "title": title,
             "footer": footer,
             "columns": list(columns),
             "credits_field": credits_field.name if credits_field else None,
+            "learner_fields": new_fields,
         }
         changes = audit.changes_between(old, new)
         if not changes:
             return changes
         current.title, current.footer, current.columns = title, footer, list(columns)
         current.credits_field = credits_field
-        current.save(update_fields=["title", "footer", "columns", "credits_field"])
+        current.learner_fields = chosen
+        current.save(
+            update_fields=["title", "footer", "columns", "credits_field", "learner_fields"]
+        )
         audit.record(
             actor=actor, subject=None, action="transcripts.settings_changed", changes=changes
         )
     return changes
+
+
+def _learner_fields(stored, wanted):
+    """(keys to store, labels shown before, labels shown after) of the transcript's learner
+    fields: the active ones wanted, in Settings > Learner fields order, and the retired ones
+    already chosen (hidden, back when restored). Unknown keys are refused."""
+    fields = list(ProfileField.objects.filter(key__in=[*stored, *(wanted or ())]))
+    active = [f for f in fields if not f.is_retired]
+    wanted = stored if wanted is None else wanted
+    known = {f.key for f in active}
+    unknown = [key for key in wanted if key not in known and key not in stored]
+    if unknown:
+        raise ValidationError({"learner_fields": f"No learner field has the key {unknown[0]}."})
+    before = [f.label for f in active if f.key in stored]
+    after = [f for f in active if f.key in wanted]
+    kept = [f.key for f in fields if f.is_retired and f.key in stored]
+    return [*(f.key for f in after), *kept], before, [f.label for f in after]
 
 
 def transcript_field_create(*, actor, name, kind, show=True):

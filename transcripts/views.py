@@ -26,6 +26,7 @@ SETTING_NAMES = {
     "footer": "footer line",
     "columns": "columns",
     "credits_field": "credits field",
+    "learner_fields": "learner fields",
 }
 
 
@@ -112,10 +113,14 @@ def _csv_response(learner, *, in_progress):
     transcript = selectors.transcript(learner, in_progress=in_progress)
     writer = csv.writer(_Echo())
 
+    # The chosen learner fields lead each row, so every line says whose it is.
+    labels = [label for label, _ in transcript.learner_fields]
+    shown = [_safe(value) for _, value in transcript.learner_fields]
+
     def lines():
-        yield writer.writerow([column.label for column in transcript.columns])
+        yield writer.writerow([*labels, *(column.label for column in transcript.columns)])
         for row in transcript.rows:
-            yield writer.writerow([_safe(cell.csv) for cell in row])
+            yield writer.writerow([*shown, *(_safe(cell.csv) for cell in row)])
 
     slug = re.sub(r"[^a-z0-9]+", "-", transcript.learner_name.lower()).strip("-") or "learner"
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -229,41 +234,43 @@ def my_export_download(request, export_id):
     return _download(export)
 
 
+def _settings_form(data, post=None):
+    """The Settings > Certification form, bound to `post` or filled from the saved settings."""
+    options = {
+        "columns": data["columns"],
+        "number_fields": TranscriptField.objects.filter(kind=TranscriptField.Kind.NUMBER),
+        "learner_fields": data["learner_fields"],
+    }
+    if post is not None:
+        return CertificationSettingsForm(post, **options)
+    initial = CertificationSettingsForm.initial_for(data["settings"], data["columns"])
+    return CertificationSettingsForm(initial=initial, **options)
+
+
 def certification_settings(request):
     """Settings > Certification: transcript columns and their order, title, footer, fields."""
     data = selectors.settings_page()
-    number_fields = TranscriptField.objects.filter(kind=TranscriptField.Kind.NUMBER)
-    status = 200
-    if request.method == "POST":
-        form = CertificationSettingsForm(
-            request.POST, columns=data["columns"], number_fields=number_fields
+    form = _settings_form(data, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        changes = services.transcript_settings_update(
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            footer=form.cleaned_data["footer"],
+            columns=form.chosen_columns(),
+            credits_field=form.cleaned_data["credits_field"],
+            learner_fields=form.cleaned_data["learner_fields"],
         )
-        if form.is_valid():
-            changes = services.transcript_settings_update(
-                actor=request.user,
-                title=form.cleaned_data["title"],
-                footer=form.cleaned_data["footer"],
-                columns=form.chosen_columns(),
-                credits_field=form.cleaned_data["credits_field"],
-            )
-            if changes:
-                names = ", ".join(SETTING_NAMES.get(name, name) for name in changes)
-                messages.success(request, f"Certification settings saved: {names} changed.")
-            else:
-                messages.info(request, "Nothing changed: the certification settings were as saved.")
-            return redirect("transcripts:settings")
-        status = 400
-    else:
-        form = CertificationSettingsForm(
-            initial=CertificationSettingsForm.initial_for(data["settings"], data["columns"]),
-            columns=data["columns"],
-            number_fields=number_fields,
-        )
+        if changes:
+            names = ", ".join(SETTING_NAMES.get(name, name) for name in changes)
+            messages.success(request, f"Certification settings saved: {names} changed.")
+        else:
+            messages.info(request, "Nothing changed: the certification settings were as saved.")
+        return redirect("transcripts:settings")
     return render(
         request,
         "transcripts/settings.html",
         {**data, "form": form, "field_form": TranscriptFieldForm()},
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -282,11 +289,7 @@ def field_add(request):
             messages.success(request, f"Transcript field {field.name} added.")
             return redirect("transcripts:field_values", field_id=field.pk)
     data = selectors.settings_page()
-    settings_form = CertificationSettingsForm(
-        initial=CertificationSettingsForm.initial_for(data["settings"], data["columns"]),
-        columns=data["columns"],
-        number_fields=TranscriptField.objects.filter(kind=TranscriptField.Kind.NUMBER),
-    )
+    settings_form = _settings_form(data)
     return render(
         request,
         "transcripts/settings.html",

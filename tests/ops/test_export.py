@@ -39,7 +39,7 @@ def test_export_has_the_import_columns_and_values(grants):
     text, rows = export(grants=grants)
     assert text.splitlines()[0] == (
         "email,first_name,last_name,phone,street,city,region,postal_code,country,role,"
-        "ref:employee_id,grants"
+        "employee_id,grants"
     )
     by_email = {row["email"]: row for row in rows}
     assert by_email["ann@example.com"] == {
@@ -53,7 +53,7 @@ def test_export_has_the_import_columns_and_values(grants):
         "postal_code": "",
         "country": "",
         "role": "learner",
-        "ref:employee_id": "E-7",
+        "employee_id": "E-7",
         "grants": f"intro@{until.isoformat()}",
     }
     assert by_email["boss@school.example"]["role"] == "admin"

@@ -22,3 +22,12 @@ def test_demo_seed_is_idempotent():
     assert TranscriptFieldValue.objects.filter(field=ceu).count() == 3
     assert TranscriptField.objects.count() == 1
     assert lines[-1].endswith("on 0 more content items")
+
+
+def test_demo_transcripts_show_the_schools_reference_fields():
+    from users.models import ProfileField
+
+    ProfileField.objects.create(kind="reference", key="employee-id", label="Employee ID")
+    ProfileField.objects.create(kind="survey", key="goal", label="Goal")
+    demo.seed(rng=random.Random(7), log=lambda line: None)
+    assert TranscriptSettings.load().learner_fields == ["employee-id"]

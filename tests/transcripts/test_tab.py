@@ -48,6 +48,7 @@ def test_tab_shows_completed_content_with_header_and_totals(admin_client, learne
         kind=ProfileField.Kind.REFERENCE, key="employee-id", label="Employee ID"
     )
     ProfileValue.objects.create(user=learner, field=badge, value="E-4711")
+    configure(list(TranscriptSettings.load().columns), learner_fields=["employee-id"])
     done = CompletedFactory(learner=learner, content__title="Fire Safety", time_spent=3600)
     CompletedFactory(learner=learner, content__title="First Aid", time_spent=1800)
     InProgressFactory(learner=learner, content__title="Forklift Driving")

@@ -11,8 +11,10 @@ class Command(BaseCommand):
     help = (
         "Create or update users from a CSV file (matched by e-mail). Columns: "
         + ", ".join(csv_rows.COLUMNS)
-        + ", ref:<reference field key>, grants (slug[@YYYY-MM-DD];...). Every error is listed "
-        "by row and column; nothing is written unless the whole file is valid."
+        + ", grants (slug[@YYYY-MM-DD];...), and a column per learner field (reference field, "
+        "custom input, survey question) named by its key, each cell checked by the field's "
+        "type. Every error is listed by row and column; nothing is written unless the whole "
+        "file is valid."
     )
 
     def add_arguments(self, parser):
@@ -59,6 +61,9 @@ class Command(BaseCommand):
             return
         if not result.written:
             raise CommandError(f"{len(result.errors):,} errors; nothing was written. {summary}.")
+        if result.nothing_changed:
+            self.stdout.write(f"Nothing changed: every row was as on record. {summary}.")
+            return
         self.stdout.write(self.style.SUCCESS(f"Imported. {summary}."))
         if result.grants_held:
             self.stdout.write(f"{result.grants_held:,} of the grants were already held: unchanged.")
