@@ -109,6 +109,7 @@ def populate(n, *, admin):
         "transaction_id": made["charges"][0].pk,
         "export_id": made["export"].pk,
         "field_id": made["transcript_fields"][0].pk,
+        "learner_field_id": made["learner_fields"][0].pk,
         "email_id": made["emails"][0].pk,
         "job_id": _bulk_job(n, admin, learner.peers, now).pk,
     }

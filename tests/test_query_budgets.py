@@ -67,6 +67,9 @@ PAGES = {
     "manage/settings/activity/": Budget(),
     "manage/settings/certification/": Budget(),
     "manage/settings/certification/fields/<int:field_id>/": Budget(),
+    "manage/settings/learner-fields/": Budget(),
+    "manage/settings/learner-fields/<int:learner_field_id>/": Budget(),
+    "manage/settings/learner-fields/add/": Budget(),
     "manage/settings/users/": Budget(),
     "manage/users/<int:user_id>/": Budget(status=302),  # the record opens on its first tab
     "manage/users/<int:user_id>/access/": Budget(),
@@ -117,6 +120,11 @@ FEWER_WITH_LARGE_DATA = {}
 POST_ONLY = "POST-only action (GET answers 405): nothing to render"
 EXCLUDED = {
     "manage/settings/certification/fields/add/": POST_ONLY,
+    "manage/settings/learner-fields/<int:learner_field_id>/delete/": POST_ONLY,
+    "manage/settings/learner-fields/<int:learner_field_id>/move-down/": POST_ONLY,
+    "manage/settings/learner-fields/<int:learner_field_id>/move-up/": POST_ONLY,
+    "manage/settings/learner-fields/<int:learner_field_id>/restore/": POST_ONLY,
+    "manage/settings/learner-fields/<int:learner_field_id>/retire/": POST_ONLY,
     "manage/users/<int:user_id>/access/<int:grant_id>/reinstate/": POST_ONLY,
     "manage/users/<int:user_id>/access/<int:grant_id>/revoke/": POST_ONLY,
     "manage/users/<int:user_id>/access/add/": POST_ONLY,

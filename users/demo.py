@@ -2,6 +2,7 @@
 
 import itertools
 import random
+from contextlib import contextmanager
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -30,10 +31,13 @@ LAST_NAMES = (
     "Silva Singh Smith Sorensen Tanaka Taylor Thompson Walker Wang Williams Wilson Yamamoto Zhang"
 ).split()
 DOMAINS = ("example.com", "mail.example", "school.example", "corp.example", "learners.example")
+# The share of learners who have signed in that answered the sign-up inputs and the survey.
+ANSWERED_SHARE = 0.96
 
 
 def seed(*, learners, seed=7, log=print):
-    """Create the demo staff and top the learners up to `learners`; returns the learners."""
+    """Create the demo staff and top the learners up to `learners` (users/demo_fields.py
+    gives them their learner fields' values, once the rest of the school is made)."""
     services.staff_create(email=ADMIN_EMAIL, role=Role.ADMIN, password=ADMIN_PASSWORD)
     services.staff_create(
         email=SUPPORT_EMAIL, role=Role.CUSTOMER_SERVICE, password=SUPPORT_PASSWORD
@@ -60,6 +64,8 @@ def _surnames(rng, count=2500):
 
 def _learner_rows(count, *, start, rng, now):
     surnames = _surnames(random.Random(11))
+    # Its own generator, so the names, e-mails and dates stay those the seed always gave.
+    surveys = random.Random(start + 1)
     for number in range(start + 1, start + count + 1):
         first = rng.choice(FIRST_NAMES)
         last = rng.choice(LAST_NAMES) if rng.random() < 0.4 else rng.choice(surnames)
@@ -84,12 +90,23 @@ def _learner_rows(count, *, start, rng, now):
             "date_joined": joined,
             "last_login": last_login,
             "city": rng.choice(("Lisbon", "Oslo", "Osaka", "Austin", "Lagos", "Lyon")),
+            "survey_done_at": _survey_done(number, joined, last_login, rng=surveys),
         }
+
+
+def _survey_done(number, joined, last_login, *, rng):
+    """When the learner answered the onboarding survey, right after accepting the invitation
+    (which signs them in): nearly every learner who has signed in, and the first ten."""
+    answered = rng.random() < ANSWERED_SHARE
+    if not (number <= 10 or (last_login is not None and answered)):
+        return None
+    done = joined + timezone.timedelta(minutes=rng.uniform(5, 3 * 24 * 60))
+    return min(done, last_login) if last_login is not None else done
 
 
 COPY_COLUMNS = (
     "email first_name last_name password is_active is_staff is_superuser date_joined "
-    "last_login city phone street region postal_code country version"
+    "last_login city phone street region postal_code country version survey_done_at"
 ).split()
 
 
@@ -115,17 +132,52 @@ def _create_learners(count, *, start, rng, log, batch_size=50_000):
 
 def _copy_learners(rows, count, *, start, password, log, every):
     sql = f"COPY users_user ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-    rebuild = []
-    if count >= 100_000:
-        # Loading first and indexing after is several times faster than indexing row by row.
+    with indexes_built_after("users_user", rebuild=count >= 100_000, log=log):
+        _copy_learner_rows(sql, rows, count, start=start, password=password, log=log, every=every)
+
+
+@contextmanager
+def indexes_built_after(table, *, rebuild, log):
+    """Load `table` without its non-unique indexes and foreign keys, then build and check
+    them once (several times faster than row by row), and ANALYZE it so queries plan with
+    its statistics. PostgreSQL only (elsewhere it only runs the block)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    quoted = connection.ops.quote_name(table)
+    indexes, foreign_keys = [], []
+    if rebuild:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'users_user' "
-                "AND indexdef NOT LIKE 'CREATE UNIQUE%%'"
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                "AND indexdef NOT LIKE 'CREATE UNIQUE%%'",
+                [table],
             )
-            rebuild = cursor.fetchall()
-            for name, _ in rebuild:
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            foreign_keys = cursor.fetchall()
+            for name, _ in indexes:
                 cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+            for name, _ in foreign_keys:
+                cursor.execute(f'ALTER TABLE {quoted} DROP CONSTRAINT "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for name, definition in indexes:
+            log(f"  rebuilding index {name}")
+            cursor.execute(definition)
+        for name, definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE {quoted} ADD CONSTRAINT "{name}" {definition}')
+        # VACUUM sets the visibility map so searches walk the covering indexes only.
+        cursor.execute(
+            f"ANALYZE {quoted}" if connection.in_atomic_block else f"VACUUM ANALYZE {quoted}"
+        )
+
+
+def _copy_learner_rows(sql, rows, count, *, start, password, log, every):
     with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for made, row in enumerate(rows, start=1):
             copy.write_row(
@@ -146,15 +198,8 @@ def _copy_learners(rows, count, *, start, password, log, every):
                     "",
                     "",
                     1,
+                    row["survey_done_at"],
                 )
             )
             if made % every == 0 or made == count:
                 log(f"  learners: {start + made:,} / {start + count:,}")
-    with connection.cursor() as cursor:
-        for name, definition in rebuild:
-            log(f"  rebuilding index {name}")
-            cursor.execute(definition)
-        # VACUUM sets the visibility map so searches walk the covering indexes only.
-        cursor.execute(
-            "ANALYZE users_user" if connection.in_atomic_block else "VACUUM ANALYZE users_user"
-        )

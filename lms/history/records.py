@@ -14,7 +14,9 @@ from transcripts.models import (
     TranscriptSettings,
 )
 from transcripts.selectors import BUILTIN_COLUMNS
+from users import field_types
 from users.bulk_writes import insert
+from users.field_services import choices_from_labels
 from users.models import (
     AuditEvent,
     ErasureRequest,
@@ -36,6 +38,9 @@ EMAIL_STATUSES = (
 )
 CITIES = ("Porto", "Lisbon", "Oslo", "Osaka", "Austin", "Lagos", "Lyon")
 AUDITED = ("user.updated", "access.granted", "activity.certificate_issued")
+Kind, Type = ProfileField.Kind, ProfileField.Type
+FIELD_TYPES = (Type.SHORT_TEXT, Type.NUMBER, Type.DATE, Type.YES_NO, Type.CHOICE)
+CHOICES = ("Morning", "Afternoon", "Evening")
 
 
 def transcript(story):
@@ -86,18 +91,69 @@ def transcript(story):
 
 
 def learner_fields(story):
-    """`fields` learner fields of each kind, answered by the learner (and by another one)."""
-    tag, learner = story.tag, story.learner
+    """`fields` learner fields of each kind, of varied types, answered by the learner (and
+    by another one): reference values set by staff over the years, the custom inputs at
+    sign-up and the onboarding survey just after (survey_done_at then)."""
+    learner, rng, now, count = story.learner, story.rng, story.now, story.sizes.fields
     fields = ProfileField.objects.bulk_create(
-        ProfileField(kind=kind, key=f"history-{tag}-{kind}-{i}", label=f"{kind} {i}", position=i)
-        for kind in ProfileField.Kind.values
-        for i in range(story.sizes.fields)
+        _field(story.tag, kind, i, cycle(FIELD_TYPES, k * count + i))
+        for k, kind in enumerate(Kind.values)
+        for i in range(count)
     )
-    ProfileValue.objects.bulk_create(
-        ProfileValue(user_id=user_id, field=field, value=f"Answer {i}")
-        for i, field in enumerate(fields)
-        for user_id in dict.fromkeys(filter(None, (learner.pk, cycle(story.peers, i))))
+    story.made["learner_fields"] = fields
+    if not fields:
+        return
+    signed_up = min(story.start + timedelta(hours=rng.uniform(1, 24)), now)
+    surveyed = min(signed_up + timedelta(minutes=rng.uniform(2, 30)), now)
+    peers = [cycle(story.peers, i) for i in range(len(fields))]
+    joined = dict(
+        type(learner)
+        .objects.filter(pk__in=set(filter(None, peers)))
+        .values_list("pk", "date_joined")
     )
+    joined[learner.pk] = story.start  # build() moves the learner's date_joined there
+    values = []
+    for i, field in enumerate(fields):
+        value = field_types.parse(field, _answer(field, i, story))
+        moment = {Kind.REFERENCE: story.ago(story.sizes.days - 1), Kind.SURVEY: surveyed}.get(
+            field.kind, signed_up
+        )
+        for user_id in dict.fromkeys(filter(None, (learner.pk, peers[i]))):
+            at = min(max(moment, joined[user_id]), now)
+            values.append(ProfileValue(user_id=user_id, field=field, value=value, answered_at=at))
+    ProfileValue.objects.bulk_create(values)
+    surveys = {}
+    for value in values:
+        if value.field.kind == Kind.SURVEY:
+            surveys.setdefault(value.answered_at, set()).add(value.user_id)
+    for moment, user_ids in surveys.items():
+        type(learner).objects.filter(pk__in=user_ids, survey_done_at__isnull=True).update(
+            survey_done_at=moment
+        )
+        if learner.pk in user_ids and learner.survey_done_at is None:
+            learner.survey_done_at = moment
+
+
+def _field(tag, kind, i, field_type):
+    return ProfileField(
+        kind=kind,
+        key=f"history-{tag}-{kind}-{i}",
+        label=f"{Kind(kind).label} {i + 1}",
+        field_type=field_type,
+        choices=choices_from_labels(CHOICES) if field_type in field_types.CHOICE_TYPES else [],
+        position=i,
+    )
+
+
+def _answer(field, i, story):
+    """An answer of the field's type as someone would type it (parse() makes it canonical)."""
+    return {
+        Type.SHORT_TEXT: f"Answer {story.tag}-{i}",
+        Type.NUMBER: str(3 + i * 1.5),
+        Type.DATE: (story.start + timedelta(days=i)).date().isoformat(),
+        Type.YES_NO: cycle(("Yes", "no"), i),
+        Type.CHOICE: cycle(CHOICES, i),
+    }[field.field_type]
 
 
 def history(story):

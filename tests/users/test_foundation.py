@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import LearnerFactory, SuperuserFactory
 from users import audit
-from users.models import AuditEvent, User
+from users.models import AuditEvent, ProfileField, ProfileValue, User
 from users.roles import Role, role_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,8 +156,13 @@ class TestOpsCommands:
         assert learners.count() == 40
         assert learners.filter(is_active=False).exists()
         assert learners.exclude(first_name="").count() == 40
+        fields, values = ProfileField.objects.count(), ProfileValue.objects.count()
+        assert fields == 7 and values > 40 * 2
         self.run("seed_demo", "--learners", "40")
         assert User.objects.filter(groups__isnull=True).count() == 40
+        assert ProfileField.objects.count() == fields
+        assert ProfileValue.objects.count() == values
+        assert AuditEvent.objects.filter(action="learner_field.created").count() == 7
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path):

@@ -1,4 +1,5 @@
 import random
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,10 +10,12 @@ from lms import history
 from payments import demo as payments_demo
 from transcripts import demo as transcripts_demo
 from users import demo as users_demo
+from users import demo_fields
 from users.models import User
 
 HISTORY_EMAIL = "long.history@example.com"
-# Two years of it, on its own catalog items (no transcript columns or learner fields added).
+# Two years of it, on its own catalog items (no transcript columns or learner fields added:
+# the learner answers the demo school's own, users/demo_fields.py).
 HISTORY = history.Sizes(
     items=24,
     paths=2,
@@ -46,14 +49,20 @@ class Command(BaseCommand):
         # The long-history learner is one of the `learners`, made last (learner1... first).
         fresh = learners > 0 and not User.objects.filter(email=HISTORY_EMAIL).exists()
         users_demo.seed(learners=learners - fresh, seed=seed, log=self.stdout.write)
+        admin = User.objects.get(email=users_demo.ADMIN_EMAIL)
+        demo_fields.define(actor=admin, log=self.stdout.write)
         demos = (access_demo, activity_demo, payments_demo, engagement_demo, transcripts_demo)
         for app_demo in demos:
             app_demo.seed(rng=random.Random(seed), log=self.stdout.write)
         if fresh:
-            admin = User.objects.get(email=users_demo.ADMIN_EMAIL)
             learner = self._long_history_learner()
             history.build(HISTORY, learner=learner, admin=admin, rng=random.Random(seed))
+            # Answered the onboarding survey on the first day (its answers: demo_fields).
+            User.objects.filter(pk=learner.pk).update(
+                survey_done_at=learner.date_joined + timedelta(minutes=40)
+            )
             self.stdout.write(f"  history: two years in every tab for {HISTORY_EMAIL}")
+        demo_fields.answer(seed=seed, log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demo school ready."))
         self.stdout.write(
             f"  Admin:            {users_demo.ADMIN_EMAIL} / {users_demo.ADMIN_PASSWORD}"
